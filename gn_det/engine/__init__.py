@@ -1,0 +1,11 @@
+from .evaluation import build_coco_evaluator, final_ap_line, read_final_metrics, task_ap
+from .setup import load_config, setup_cfg
+
+__all__ = [
+    "build_coco_evaluator",
+    "final_ap_line",
+    "load_config",
+    "read_final_metrics",
+    "setup_cfg",
+    "task_ap",
+]

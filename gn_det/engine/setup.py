@@ -1,0 +1,39 @@
+"""Build a frozen, checked config from the command line, as detectron2's tools do."""
+
+import logging
+
+import detectron2.utils.comm as comm
+import torch
+from detectron2.config import get_cfg
+from detectron2.engine import default_setup
+from detectron2.utils.logger import setup_logger
+
+from ..config import add_gn_det_config
+from ..data import prepare_datasets
+from ..modeling import validate_norm_config
+
+logger = logging.getLogger(__name__)
+
+
+def load_config(config_file, opts=()):
+    """detectron2 config with gn_det keys, merged from ``config_file`` and ``KEY VALUE`` opts."""
+    cfg = get_cfg()
+    add_gn_det_config(cfg)
+    if config_file:
+        cfg.merge_from_file(config_file)
+    cfg.merge_from_list(list(opts))
+    if cfg.MODEL.DEVICE.startswith("cuda") and not torch.cuda.is_available():
+        cfg.MODEL.DEVICE = "cpu"
+        logger.warning("CUDA is not available: running on the CPU (MODEL.DEVICE cpu)")
+    validate_norm_config(cfg)
+    return cfg
+
+
+def setup_cfg(args):
+    """Config for ``tools/*`` from detectron2's argument parser; sets up logging and datasets."""
+    cfg = load_config(args.config_file, args.opts)
+    cfg.freeze()
+    default_setup(cfg, args)
+    setup_logger(cfg.OUTPUT_DIR, distributed_rank=comm.get_rank(), name="gn_det")
+    prepare_datasets(cfg)
+    return cfg

@@ -1,0 +1,98 @@
+"""Swap the norm of every conv in a built detectron2 module, keeping checkpoint keys stock.
+
+detectron2's ``Conv2d`` (and deformable convs) hold their norm in ``.norm``; the
+state-dict keys are then ``<conv>.norm.weight`` etc., exactly as when the stock
+builders are given that norm. A conv has a bias exactly when it has no norm.
+"""
+
+import torch
+from detectron2.layers import Conv2d, DeformConv, ModulatedDeformConv
+from detectron2.modeling.backbone import FPN, ResNet
+from torch import nn
+
+from .norm import GROUP_NORM_KINDS, NormConfigError
+
+_CONVS_WITH_NORM = (Conv2d, DeformConv, ModulatedDeformConv)
+
+
+def convs_with_norm(module, prefix=""):
+    """(name, conv) for every detectron2 conv in ``module`` that can hold a norm."""
+    for name, child in module.named_modules(prefix=prefix):
+        if isinstance(child, _CONVS_WITH_NORM):
+            yield name, child
+
+
+def check_group_counts(convs, spec):
+    """Reject GN group counts that do not divide a layer, naming every such layer."""
+    if spec.kind not in GROUP_NORM_KINDS:
+        return
+    bad = [(n, c.out_channels) for n, c in convs if spec.group_count(c.out_channels) is None]
+    if bad:
+        shown = "; ".join(f"{name} has {ch} channels" for name, ch in bad[:5])
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise NormConfigError(
+            f"{spec.group_setting()} does not divide the channels of {len(bad)} layer(s): "
+            f"{shown}{more}. Pick a group count that divides every normalized layer, or set "
+            "MODEL.NORM.CHANNELS_PER_GROUP, or leave that part out of MODEL.NORM.PARTS."
+        )
+
+
+def set_conv_norm(conv, norm):
+    """Give ``conv`` the norm layer ``norm`` (or None) and a bias exactly when it has no norm."""
+    conv.norm = norm
+    has_bias = getattr(conv, "bias", None) is not None
+    if norm is not None and has_bias:
+        conv.bias = None
+    elif norm is None and not has_bias and not isinstance(conv, DeformConv):
+        conv.bias = nn.Parameter(torch.zeros(conv.out_channels, device=conv.weight.device))
+
+
+def convert_norms(convs, spec):
+    """Give each (name, conv) in ``convs`` a new ``spec`` norm, after checking all group counts."""
+    convs = list(convs)
+    check_group_counts(convs, spec)
+    for _, conv in convs:
+        norm = spec.build(conv.out_channels)
+        set_conv_norm(conv, norm.to(conv.weight.device) if norm is not None else None)
+    return len(convs)
+
+
+def _head_convs(head, prefix):
+    """The convs of an ROI head that carry a norm: its ``conv_norm_relus`` (predictors excluded)."""
+    chosen = getattr(head, "conv_norm_relus", None)
+    if chosen is None:
+        return [(n, c) for n, c in convs_with_norm(head, prefix) if not n.endswith(".predictor")]
+    return [(n, c) for n, c in convs_with_norm(head, prefix) if any(c is m for m in chosen)]
+
+
+def norm_parts(backbone, roi_heads):
+    """The norm-carrying convs of each part MODEL.NORM.PARTS can name: {part: [(name, conv)]}."""
+    parts = {}
+    if isinstance(backbone, FPN):
+        fpn_convs = list(backbone.lateral_convs) + list(backbone.output_convs)
+        parts["backbone"] = list(convs_with_norm(backbone.bottom_up, "backbone.bottom_up"))
+        parts["fpn"] = [
+            (f"backbone.{n}", m)
+            for n, m in backbone.named_children()
+            if any(m is c for c in fpn_convs)
+        ]
+    else:
+        parts["backbone"] = list(convs_with_norm(backbone, "backbone"))
+        parts["fpn"] = []
+    for head in ("box_head", "mask_head"):
+        module = getattr(roi_heads, head, None)
+        parts[head] = _head_convs(module, f"roi_heads.{head}") if module is not None else []
+    return parts
+
+
+def apply_norm_spec(spec, backbone, roi_heads, freeze_at):
+    """Apply ``spec`` to the parts it names; ResNets are re-frozen up to ``freeze_at``.
+
+    Re-freezing keeps frozen stages normalizing (GN) or turns their BN into FrozenBN,
+    as ``ResNet.freeze`` does at build time, with no trainable parameter left there.
+    """
+    parts = norm_parts(backbone, roi_heads)
+    convert_norms([c for part in spec.parts for c in parts[part]], spec)
+    if "backbone" in spec.parts:
+        for resnet in (m for m in backbone.modules() if isinstance(m, ResNet)):
+            resnet.freeze(freeze_at)

@@ -1,0 +1,45 @@
+"""Every YAML under configs/ merges into a gn_det config (yacs rejects unknown keys)."""
+
+import pytest
+from detectron2.config import get_cfg
+
+from gn_det.config import add_gn_det_config
+from gn_det.modeling import NORM_KINDS, validate_norm_config
+
+from .conftest import REPO
+
+CONFIGS = sorted(p for p in (REPO / "configs").rglob("*.yaml"))
+
+
+def test_configs_found():
+    assert len(CONFIGS) >= 13
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO / "configs")))
+def test_config_merges(path):
+    cfg = get_cfg()
+    add_gn_det_config(cfg)
+    cfg.merge_from_file(str(path))
+    assert cfg.MODEL.META_ARCHITECTURE == "GNDetRCNN"
+    assert cfg.MODEL.NORM.TYPE in NORM_KINDS + ("",)
+    assert cfg.SOLVER.WEIGHT_DECAY_NORM == 0.0
+    validate_norm_config(cfg)
+
+
+def test_gn_config_is_the_papers_setting():
+    cfg = get_cfg()
+    add_gn_det_config(cfg)
+    cfg.merge_from_file(str(REPO / "configs/COCO/mask_rcnn_R_50_FPN_3x_gn.yaml"))
+    assert cfg.MODEL.NORM.TYPE == "GN"
+    assert list(cfg.MODEL.NORM.PARTS) == ["backbone", "fpn", "box_head", "mask_head"]
+    assert (cfg.MODEL.ROI_BOX_HEAD.NUM_CONV, cfg.MODEL.ROI_BOX_HEAD.NUM_FC) == (4, 1)
+    assert cfg.MODEL.RESNETS.STRIDE_IN_1X1 is False
+    assert cfg.SOLVER.MAX_ITER == 270000
+
+
+def test_defaults_leave_detectron2_in_charge():
+    cfg = get_cfg()
+    add_gn_det_config(cfg)
+    assert cfg.MODEL.NORM.TYPE == ""
+    assert cfg.MODEL.NORM.NUM_GROUPS == 32
+    assert cfg.DATASETS.REGISTER_COCO == []

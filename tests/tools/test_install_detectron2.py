@@ -1,0 +1,208 @@
+"""Tests of tools/install_detectron2.py (loaded by path; it is standard-library only)."""
+
+import importlib.metadata
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "tools" / "install_detectron2.py"
+
+
+@pytest.fixture(scope="module")
+def inst():
+    spec = importlib.util.spec_from_file_location("gn_det_install_detectron2", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ALIAS_LINES = {
+    "x = np.zeros(3, dtype=np.bool)\n": "x = np.zeros(3, dtype=bool)\n",
+    "y = a.astype(np.int)\n": "y = a.astype(int)\n",
+    "z = np.asarray(b, dtype=np.float)\n": "z = np.asarray(b, dtype=float)\n",
+    "s = np.array(c, dtype=np.str)\n": "s = np.array(c, dtype=str)\n",
+    "o = np.empty(2, dtype=np.object)\n": "o = np.empty(2, dtype=object)\n",
+    "if isinstance(v, (np.int, np.float)):\n": "if isinstance(v, (int, float)):\n",
+}
+UNCHANGED_LINES = [
+    "a = np.zeros(3, dtype=np.bool_)\n",
+    "b = a.astype(np.int64)\n",
+    "c = a.astype(np.float32)\n",
+    "d = isinstance(v, np.integer)\n",
+    "e = np.floating\n",
+    "f = np.object_\n",
+    "g = np.str_\n",
+    "h = np.intp\n",
+    "i = np.float64(1.5)\n",
+    "j = notnp.int(3)\n",
+    "k = np.bool8\n",
+]
+
+
+def _fake_tree(root, inst):
+    """A tree holding each patch's old text once, plus NumPy alias and look-alike lines."""
+    files = {}
+    for rel, old, _new in inst.PATCHES:
+        files[rel] = files.get(rel, "# header\n") + old + "\n# after\n"
+    body = "".join(ALIAS_LINES) + "".join(UNCHANGED_LINES)
+    files["detectron2/utils/numpy_users.py"] = "import numpy as np\n" + body
+    files["detectron2/deep/nested/mod.py"] = "import numpy as np\n" + body
+    files["detectron2/notes.txt"] = body  # not a .py file: left alone
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return files
+
+
+def test_apply_patches_on_fake_tree(inst, tmp_path, capsys):
+    files = _fake_tree(tmp_path, inst)
+    inst.apply_patches(tmp_path)
+
+    for rel, old, new in inst.PATCHES:
+        text = (tmp_path / rel).read_text()
+        assert new in text, rel
+        if old not in new:
+            assert old not in text, rel
+        assert text.startswith("# header\n") and text.endswith("# after\n")
+    assert (
+        "interp=Image.BILINEAR,"
+        in (tmp_path / "detectron2/data/transforms/transform.py").read_text()
+    )
+    export = (tmp_path / "detectron2/export/__init__.py").read_text()
+    assert "try:\n    from .api import *\nexcept ImportError" in export
+    compile(export, "export/__init__.py", "exec")  # still valid Python
+
+    expected = "import numpy as np\n" + "".join(ALIAS_LINES.values()) + "".join(UNCHANGED_LINES)
+    for rel in ("detectron2/utils/numpy_users.py", "detectron2/deep/nested/mod.py"):
+        assert (tmp_path / rel).read_text() == expected
+    assert (tmp_path / "detectron2/notes.txt").read_text() == files["detectron2/notes.txt"]
+    # Each of the two .py files had 7 aliases (one line has two).
+    assert "2 patches and 14 NumPy alias fixes" in capsys.readouterr().out
+
+
+def test_numpy_alias_regex(inst):
+    for line, fixed in ALIAS_LINES.items():
+        assert inst.NUMPY_ALIAS.sub(r"\1", line) == fixed
+    for line in UNCHANGED_LINES:
+        assert inst.NUMPY_ALIAS.sub(r"\1", line) == line, line
+
+
+def test_apply_patches_refuses_patched_tree(inst, tmp_path):
+    _fake_tree(tmp_path, inst)
+    inst.apply_patches(tmp_path)
+    # The patched tree has no old texts left, so a second run must refuse, not corrupt it.
+    with pytest.raises(SystemExit):
+        inst.apply_patches(tmp_path)
+
+
+@pytest.mark.parametrize("missing", [0, 1], ids=["first-patch", "second-patch"])
+def test_apply_patches_missing_old_text(inst, tmp_path, missing):
+    _fake_tree(tmp_path, inst)
+    rel, old, _new = inst.PATCHES[missing]
+    path = tmp_path / rel
+    path.write_text(path.read_text().replace(old, "# something else\n"))
+    with pytest.raises(SystemExit) as e:
+        inst.apply_patches(tmp_path)
+    assert rel in str(e.value.code)
+
+
+def test_apply_patches_old_text_twice(inst, tmp_path):
+    _fake_tree(tmp_path, inst)
+    rel, old, _new = inst.PATCHES[0]
+    path = tmp_path / rel
+    path.write_text(path.read_text() + old)
+    with pytest.raises(SystemExit, match="exactly one"):
+        inst.apply_patches(tmp_path)
+
+
+def test_apply_patches_missing_file(inst, tmp_path):
+    _fake_tree(tmp_path, inst)
+    (tmp_path / inst.PATCHES[-1][0]).unlink()
+    with pytest.raises((SystemExit, FileNotFoundError)):
+        inst.apply_patches(tmp_path)
+
+
+def test_wheel_version(inst):
+    assert inst.WHEEL_VERSION.startswith("0.6+gndet.")
+    assert re.fullmatch(r"0\.6\+gndet\.[0-9a-f]{10}", inst.WHEEL_VERSION)
+    assert inst.DISTRIBUTION == "pb1-detectron2"
+    assert inst.SDIST_REQUIREMENT == "pb1-detectron2==0.6"
+    assert inst.C_STANDIN.is_file()
+    assert inst.C_STANDIN == SCRIPT.parent.parent / "gn_det" / "compat" / "detectron2_C.py"
+
+
+def test_compiled_detectron2_is_none_here(inst):
+    assert inst.compiled_detectron2() is None
+
+
+def test_write_build_files(inst, tmp_path):
+    inst.write_build_files(tmp_path)
+    setup_py = (tmp_path / "setup.py").read_text()
+    compile(setup_py, "setup.py", "exec")
+    assert repr(inst.WHEEL_VERSION) in setup_py
+    assert "name='pb1-detectron2'" in setup_py
+    assert "configs/**/*.yaml" in setup_py
+
+
+def test_main_when_up_to_date_does_not_download(inst, monkeypatch, capsys):
+    installed = importlib.metadata.version("pb1-detectron2")
+    if installed != inst.WHEEL_VERSION:
+        pytest.fail(
+            f"installed pb1-detectron2 {installed} is not this script's {inst.WHEEL_VERSION}: "
+            "the detectron2 install is stale (tools/install_detectron2.py or "
+            "gn_det/compat/detectron2_C.py changed since); rerun tools/install_detectron2.py"
+        )
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("main() tried to download or install while up to date")
+
+    monkeypatch.setattr(inst, "build_and_install", forbidden)
+    monkeypatch.setattr(inst, "download_sdist", forbidden)
+    monkeypatch.setattr(inst, "pip", forbidden)
+    assert inst.main([]) == 0
+    assert "already installed" in capsys.readouterr().out
+
+
+def _forbid_install(inst, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("main() tried to download or install")
+
+    for name in ("build_and_install", "download_sdist", "pip"):
+        monkeypatch.setattr(inst, name, forbidden)
+
+
+def test_main_logic_up_to_date(inst, monkeypatch, capsys):
+    """main()'s decision with the installed version faked equal to WHEEL_VERSION."""
+    _forbid_install(inst, monkeypatch)
+    monkeypatch.setattr(inst, "compiled_detectron2", lambda: None)
+    monkeypatch.setattr(inst, "installed_version", lambda: inst.WHEEL_VERSION)
+    assert inst.main([]) == 0
+    assert "already installed" in capsys.readouterr().out
+
+
+def test_main_logic_compiled_build_left_alone(inst, monkeypatch, capsys):
+    _forbid_install(inst, monkeypatch)
+    monkeypatch.setattr(inst, "compiled_detectron2", lambda: "/x/detectron2/_C.so")
+    monkeypatch.setattr(inst, "installed_version", lambda: "0.6")
+    assert inst.main(["--force"]) == 0
+    assert "leaving it untouched" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "installed,argv",
+    [("0.6+gndet.0000000000", []), (None, []), ("0.6+gndet.same", ["--force"])],
+    ids=["stale", "absent", "force"],
+)
+def test_main_logic_installs(inst, monkeypatch, installed, argv):
+    calls = []
+    monkeypatch.setattr(inst, "compiled_detectron2", lambda: None)
+    if installed == "0.6+gndet.same":
+        installed = inst.WHEEL_VERSION
+    monkeypatch.setattr(inst, "installed_version", lambda: installed)
+    monkeypatch.setattr(inst, "build_and_install", lambda workdir: calls.append(workdir))
+    assert inst.main(argv) == 0
+    assert len(calls) == 1 and isinstance(calls[0], Path)
+    assert not calls[0].exists()  # the temporary work folder is removed afterwards

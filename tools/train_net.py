@@ -1,0 +1,82 @@
+#!/usr/bin/env python
+"""Train or evaluate a gn_det Mask R-CNN with detectron2's DefaultTrainer.
+
+    python tools/train_net.py --config-file configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml
+    python tools/train_net.py --config-file configs/COCO/mask_rcnn_R_50_FPN_3x_gn.yaml --num-gpus 8
+    python tools/train_net.py --config-file C --eval-only MODEL.WEIGHTS output/model_final.pth
+
+Multi-GPU and multi-machine runs go through detectron2's ``launch``. GN needs no
+cross-GPU synchronisation (unlike SyncBN): each GPU normalizes its own images.
+"""
+
+import logging
+import os
+import sys
+
+import detectron2.utils.comm as comm
+from detectron2.checkpoint import DetectionCheckpointer
+from detectron2.engine import DefaultTrainer, default_argument_parser, launch
+
+import gn_det  # noqa: F401  (registers GNDetRCNN and the shapes datasets)
+from gn_det.data import DatasetError
+from gn_det.engine import build_coco_evaluator, final_ap_line, setup_cfg, task_ap
+from gn_det.modeling import NormConfigError
+
+logger = logging.getLogger("gn_det")
+
+
+class Trainer(DefaultTrainer):
+    """DefaultTrainer with COCO bbox + segm evaluation."""
+
+    @classmethod
+    def build_evaluator(cls, cfg, dataset_name, output_folder=None):
+        return build_coco_evaluator(cfg, dataset_name, output_folder)
+
+
+def summarize(cfg, results):
+    """Log one AP line per test dataset (main process only)."""
+    if not comm.is_main_process() or not results:
+        return
+    per_dataset = results if len(cfg.DATASETS.TEST) > 1 else {cfg.DATASETS.TEST[0]: results}
+    for name, res in per_dataset.items():
+        logger.info(final_ap_line(task_ap(res), name))
+
+
+def main(args):
+    cfg = setup_cfg(args)
+    if args.eval_only:
+        model = Trainer.build_model(cfg)
+        DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR).resume_or_load(
+            cfg.MODEL.WEIGHTS, resume=args.resume
+        )
+        results = Trainer.test(cfg, model)
+        summarize(cfg, results)
+        return results
+
+    trainer = Trainer(cfg)
+    trainer.resume_or_load(resume=args.resume)
+    trainer.train()
+    results = getattr(trainer, "_last_eval_results", None)
+    summarize(cfg, results)
+    return results
+
+
+def cli(argv=None):
+    args = default_argument_parser().parse_args(argv)
+    if args.config_file and not os.path.isfile(args.config_file):
+        sys.exit(f"error: --config-file {args.config_file} does not exist")
+    try:
+        launch(
+            main,
+            args.num_gpus,
+            num_machines=args.num_machines,
+            machine_rank=args.machine_rank,
+            dist_url=args.dist_url,
+            args=(args,),
+        )
+    except (NormConfigError, DatasetError) as e:
+        sys.exit(f"error: {e}")
+
+
+if __name__ == "__main__":
+    cli()
