@@ -2,11 +2,12 @@
 """Install detectron2 v0.6 from the registry sdist without compiling anything.
 
 The sdist ``pb1-detectron2==0.6`` holds detectron2's Python sources but not its
-C++/CUDA sources, so its own build fails. This script downloads it (sha256
-pinned), repackages the Python sources as a pure-Python wheel with a few
-compatibility edits for current Pillow/NumPy/PyTorch, adds gn_det's
-pure-Python stand-in for ``detectron2._C`` and installs the wheel with pip, so
-``pip show pb1-detectron2`` lists it and ``pip uninstall`` removes it.
+C++/CUDA sources, so its own build fails (its setup.py is never run here). This
+script downloads it from pip's index (sha256 pinned), repackages the Python
+sources as a pure-Python wheel with a few compatibility edits for current
+Pillow/NumPy/PyTorch, adds gn_det's pure-Python stand-in for ``detectron2._C``
+and installs the wheel with pip, so ``pip show pb1-detectron2`` lists it and
+``pip uninstall`` removes it.
 
 A full detectron2 build (one with a compiled ``detectron2._C``) is left alone.
 Standard library only: it runs before gn_det's dependencies exist.
@@ -16,15 +17,19 @@ import argparse
 import hashlib
 import importlib.metadata
 import importlib.util
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
-SDIST_REQUIREMENT = "pb1-detectron2==0.6"
+SDIST_FILE = "pb1-detectron2-0.6.tar.gz"
 SDIST_SHA256 = "5d2e9e51e523ec72f6a31cca04b0a515492e9514b773a3d134cedc0677170b29"
 DISTRIBUTION = "pb1-detectron2"
 C_STANDIN = Path(__file__).resolve().parent.parent / "gn_det" / "compat" / "detectron2_C.py"
@@ -97,25 +102,41 @@ def pip(*args):
     subprocess.run([sys.executable, "-m", "pip", *args], check=True)
 
 
+def index_url():
+    """pip's index URL (PIP_INDEX_URL, then pip's config), else PyPI."""
+    url = os.environ.get("PIP_INDEX_URL")
+    if not url:
+        cmd = [sys.executable, "-m", "pip", "config", "get", "global.index-url"]
+        got = subprocess.run(cmd, capture_output=True, text=True)
+        url = got.stdout.strip() if got.returncode == 0 else ""
+    return (url or "https://pypi.org/simple").rstrip("/")
+
+
+def sdist_url(index):
+    """URL of the sdist file, from the index's simple API (PEP 691 JSON, or PEP 503 HTML)."""
+    page = f"{index}/{DISTRIBUTION}/"
+    accept = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
+    with urllib.request.urlopen(urllib.request.Request(page, headers={"Accept": accept})) as r:
+        body, kind = r.read().decode(), r.headers.get("Content-Type", "")
+    if "json" in kind:
+        urls = [f["url"] for f in json.loads(body)["files"] if f["filename"] == SDIST_FILE]
+    else:
+        urls = [u for u in re.findall(r'href="([^"]+)"', body) if SDIST_FILE in u]
+    if not urls:
+        raise SystemExit(f"error: {SDIST_FILE} is not listed on {page}")
+    return urllib.parse.urljoin(page, urls[0].split("#")[0])
+
+
 def download_sdist(dest: Path) -> Path:
-    """Download the sdist through pip (honours pip's index config) with its hash pinned."""
-    req = dest / "requirements.txt"
-    req.write_text(f"{SDIST_REQUIREMENT} --hash=sha256:{SDIST_SHA256}\n")
-    # pip prepares sdist metadata by running its setup.py, which imports torch:
-    # --no-build-isolation lets it see this environment's torch. Nothing is compiled.
-    pip(
-        "download",
-        "--quiet",
-        "--no-deps",
-        "--no-build-isolation",
-        "--require-hashes",
-        "-r",
-        str(req),
-        "-d",
-        str(dest),
-    )
-    (sdist,) = dest.glob("pb1[-_]detectron2-0.6.tar.gz")
-    return sdist
+    """Download the sdist and check its sha256; pip is not used, so none of its code runs."""
+    url = sdist_url(index_url())
+    path = dest / SDIST_FILE
+    with urllib.request.urlopen(url) as r, open(path, "wb") as f:
+        shutil.copyfileobj(r, f)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != SDIST_SHA256:
+        raise SystemExit(f"error: {url} has sha256 {digest}, expected {SDIST_SHA256}")
+    return path
 
 
 def apply_patches(root: Path):
@@ -154,7 +175,7 @@ def write_build_files(root: Path):
 
 def build_and_install(workdir: Path):
     sdist = download_sdist(workdir)
-    log(f"downloaded {sdist.name} (sha256 verified by pip)")
+    log(f"downloaded {sdist.name} (sha256 verified)")
     with tarfile.open(sdist) as tar:
         tar.extractall(workdir / "src", filter="data")
     (src,) = (workdir / "src").iterdir()

@@ -19,7 +19,14 @@ from detectron2.engine import DefaultTrainer, default_argument_parser, launch
 
 import gn_det  # noqa: F401  (registers GNDetRCNN and the shapes datasets)
 from gn_det.data import DatasetError
-from gn_det.engine import build_coco_evaluator, final_ap_line, setup_cfg, task_ap
+from gn_det.engine import (
+    ConfigError,
+    build_coco_evaluator,
+    final_ap_line,
+    load_config,
+    setup_cfg,
+    task_ap,
+)
 from gn_det.modeling import NormConfigError
 
 logger = logging.getLogger("gn_det")
@@ -66,6 +73,7 @@ def cli(argv=None):
     if args.config_file and not os.path.isfile(args.config_file):
         sys.exit(f"error: --config-file {args.config_file} does not exist")
     try:
+        load_config(args.config_file, args.opts)  # fail fast, before any process starts
         launch(
             main,
             args.num_gpus,
@@ -74,7 +82,7 @@ def cli(argv=None):
             dist_url=args.dist_url,
             args=(args,),
         )
-    except (NormConfigError, DatasetError) as e:
+    except (ConfigError, NormConfigError, DatasetError) as e:
         sys.exit(f"error: {e}")
 
 

@@ -1,7 +1,8 @@
 from .evaluation import build_coco_evaluator, final_ap_line, read_final_metrics, task_ap
-from .setup import load_config, setup_cfg
+from .setup import ConfigError, load_config, setup_cfg
 
 __all__ = [
+    "ConfigError",
     "build_coco_evaluator",
     "final_ap_line",
     "load_config",

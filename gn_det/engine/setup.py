@@ -15,13 +15,24 @@ from ..modeling import validate_norm_config
 logger = logging.getLogger(__name__)
 
 
+class ConfigError(ValueError):
+    """A config file or override that detectron2's config system rejects."""
+
+
 def load_config(config_file, opts=()):
     """detectron2 config with gn_det keys, merged from ``config_file`` and ``KEY VALUE`` opts."""
     cfg = get_cfg()
     add_gn_det_config(cfg)
-    if config_file:
-        cfg.merge_from_file(config_file)
-    cfg.merge_from_list(list(opts))
+    # yacs reports bad keys and values as KeyError, ValueError or AssertionError.
+    try:
+        if config_file:
+            cfg.merge_from_file(config_file)
+    except (KeyError, ValueError, AssertionError) as e:
+        raise ConfigError(f"bad config file {config_file}: {str(e).strip(chr(39))}") from None
+    try:
+        cfg.merge_from_list(list(opts))
+    except (KeyError, ValueError, AssertionError) as e:
+        raise ConfigError(f"bad KEY VALUE override: {str(e).strip(chr(39))}") from None
     if cfg.MODEL.DEVICE.startswith("cuda") and not torch.cuda.is_available():
         cfg.MODEL.DEVICE = "cpu"
         logger.warning("CUDA is not available: running on the CPU (MODEL.DEVICE cpu)")

@@ -2,6 +2,7 @@
 
 import importlib.metadata
 import importlib.util
+import io
 import re
 from pathlib import Path
 
@@ -129,7 +130,7 @@ def test_wheel_version(inst):
     assert inst.WHEEL_VERSION.startswith("0.6+gndet.")
     assert re.fullmatch(r"0\.6\+gndet\.[0-9a-f]{10}", inst.WHEEL_VERSION)
     assert inst.DISTRIBUTION == "pb1-detectron2"
-    assert inst.SDIST_REQUIREMENT == "pb1-detectron2==0.6"
+    assert inst.SDIST_FILE == "pb1-detectron2-0.6.tar.gz"
     assert inst.C_STANDIN.is_file()
     assert inst.C_STANDIN == SCRIPT.parent.parent / "gn_det" / "compat" / "detectron2_C.py"
 
@@ -206,3 +207,48 @@ def test_main_logic_installs(inst, monkeypatch, installed, argv):
     assert inst.main(argv) == 0
     assert len(calls) == 1 and isinstance(calls[0], Path)
     assert not calls[0].exists()  # the temporary work folder is removed afterwards
+
+
+class _Response(io.BytesIO):
+    def __init__(self, body, content_type):
+        super().__init__(body.encode())
+        self.headers = {"Content-Type": content_type}
+
+
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (
+            '{"files": [{"filename": "pb1-detectron2-0.6.tar.gz", '
+            '"url": "https://files.example/pb1-detectron2-0.6.tar.gz"}]}',
+            "application/vnd.pypi.simple.v1+json",
+        ),
+        (
+            '<a href="https://files.example/pb1-detectron2-0.6.tar.gz#sha256=ab">x</a>',
+            "text/html",
+        ),
+    ],
+)
+def test_sdist_url_from_simple_api(inst, monkeypatch, body, content_type):
+    monkeypatch.setattr(inst.urllib.request, "urlopen", lambda req: _Response(body, content_type))
+    url = inst.sdist_url("https://index.example/simple")
+    assert url == "https://files.example/pb1-detectron2-0.6.tar.gz"
+
+
+def test_sdist_not_listed(inst, monkeypatch):
+    monkeypatch.setattr(
+        inst.urllib.request, "urlopen", lambda req: _Response("<a></a>", "text/html")
+    )
+    with pytest.raises(SystemExit, match="not listed"):
+        inst.sdist_url("https://index.example/simple")
+
+
+def test_download_rejects_wrong_sha256(inst, monkeypatch, tmp_path):
+    fake = tmp_path / "served.tar.gz"
+    fake.write_bytes(b"not the sdist")
+    monkeypatch.setattr(inst, "index_url", lambda: "https://index.example/simple")
+    monkeypatch.setattr(inst, "sdist_url", lambda index: fake.as_uri())
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(SystemExit, match="expected " + inst.SDIST_SHA256):
+        inst.download_sdist(dest)

@@ -135,6 +135,8 @@ def test_eval_only_and_resume(trained, small_shapes):
         (["MODEL.NORM.TYPE", "GroupNorm"], "valid kinds"),
         (["MODEL.NORM.TYPE", "GN", "MODEL.NORM.NUM_GROUPS", 48], "has 64 channels"),
         (["DATASETS.TRAIN", "('no_such_dataset',)"], "'no_such_dataset' is not registered"),
+        (["MODEL.NORM.TYPO", "GN"], "Non-existent key: MODEL.NORM.TYPO"),
+        (["MODEL.NORM.NUM_GROUPS", "many"], "MODEL.NORM.NUM_GROUPS"),
     ],
 )
 def test_bad_input_exits_with_a_clear_message(opts, expected, tmp_path):
