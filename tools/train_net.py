@@ -14,13 +14,14 @@ import os
 import sys
 
 import detectron2.utils.comm as comm
-from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.engine import DefaultTrainer, default_argument_parser, launch
 
 import gn_det  # noqa: F401  (registers GNDetRCNN and the shapes datasets)
 from gn_det.data import DatasetError
 from gn_det.engine import (
     ConfigError,
+    GNDetCheckpointer,
+    UnsafeCheckpointError,
     build_coco_evaluator,
     final_ap_line,
     load_config,
@@ -33,7 +34,12 @@ logger = logging.getLogger("gn_det")
 
 
 class Trainer(DefaultTrainer):
-    """DefaultTrainer with COCO bbox + segm evaluation."""
+    """DefaultTrainer with COCO bbox + segm evaluation and code-free checkpoint loading."""
+
+    def build_hooks(self):
+        # Called by DefaultTrainer.__init__ right after it makes its checkpointer.
+        self.checkpointer = GNDetCheckpointer.like(self.checkpointer)
+        return super().build_hooks()
 
     @classmethod
     def build_evaluator(cls, cfg, dataset_name, output_folder=None):
@@ -53,7 +59,7 @@ def main(args):
     cfg = setup_cfg(args)
     if args.eval_only:
         model = Trainer.build_model(cfg)
-        DetectionCheckpointer(model, save_dir=cfg.OUTPUT_DIR).resume_or_load(
+        GNDetCheckpointer(model, save_dir=cfg.OUTPUT_DIR).resume_or_load(
             cfg.MODEL.WEIGHTS, resume=args.resume
         )
         results = Trainer.test(cfg, model)
@@ -82,7 +88,7 @@ def cli(argv=None):
             dist_url=args.dist_url,
             args=(args,),
         )
-    except (ConfigError, NormConfigError, DatasetError) as e:
+    except (ConfigError, NormConfigError, DatasetError, UnsafeCheckpointError) as e:
         sys.exit(f"error: {e}")
 
 
