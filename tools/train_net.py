@@ -5,8 +5,9 @@
     python tools/train_net.py --config-file configs/COCO/mask_rcnn_R_50_FPN_3x_gn.yaml --num-gpus 8
     python tools/train_net.py --config-file C --eval-only MODEL.WEIGHTS output/model_final.pth
 
-Multi-GPU and multi-machine runs go through detectron2's ``launch``. GN needs no
-cross-GPU synchronisation (unlike SyncBN): each GPU normalizes its own images.
+Multi-GPU and multi-machine runs go through detectron2's ``launch``; without CUDA,
+``--num-gpus N`` starts N CPU processes (gloo). GN needs no cross-GPU synchronisation
+(unlike SyncBN): each GPU normalizes its own images.
 """
 
 import logging
@@ -14,10 +15,11 @@ import os
 import sys
 
 import detectron2.utils.comm as comm
-from detectron2.engine import DefaultTrainer, default_argument_parser, launch
+from detectron2.engine import DefaultTrainer, default_argument_parser
 
 import gn_det  # noqa: F401  (registers GNDetRCNN and the shapes datasets)
 from gn_det.data import DatasetError
+from gn_det.data.resumable_loader import build_resumable_train_loader
 from gn_det.engine import (
     ConfigError,
     GNDetCheckpointer,
@@ -28,18 +30,39 @@ from gn_det.engine import (
     setup_cfg,
     task_ap,
 )
+from gn_det.engine.checkpoint import CheckpointError
+from gn_det.engine.divergence import DivergenceError, DivergenceGuard
+from gn_det.engine.launch import LaunchError, launch
+from gn_det.engine.preflight import preflight
+from gn_det.engine.resume import ExactResumeHook
 from gn_det.modeling import NormConfigError
 
 logger = logging.getLogger("gn_det")
+# Errors caused by input (config, data, files) or divergence: one line, no traceback.
+CLEAN_ERRORS = (
+    ConfigError,
+    NormConfigError,
+    DatasetError,
+    UnsafeCheckpointError,
+    CheckpointError,
+    DivergenceError,
+)
 
 
 class Trainer(DefaultTrainer):
-    """DefaultTrainer with COCO bbox + segm evaluation and code-free checkpoint loading."""
+    """DefaultTrainer with COCO bbox + segm evaluation, code-free and crash-safe checkpoints,
+    exact resume (optimizer, data order, random state) and a stop on divergence."""
 
     def build_hooks(self):
         # Called by DefaultTrainer.__init__ right after it makes its checkpointer.
         self.checkpointer = GNDetCheckpointer.like(self.checkpointer)
-        return super().build_hooks()
+        resume = ExactResumeHook(self.data_loader, self.cfg.SOLVER.CHECKPOINT_PERIOD)
+        # The order matters: see ExactResumeHook and DivergenceGuard.
+        return [resume, *super().build_hooks(), DivergenceGuard()]
+
+    @classmethod
+    def build_train_loader(cls, cfg):
+        return build_resumable_train_loader(cfg)
 
     @classmethod
     def build_evaluator(cls, cfg, dataset_name, output_folder=None):
@@ -79,7 +102,10 @@ def cli(argv=None):
     if args.config_file and not os.path.isfile(args.config_file):
         sys.exit(f"error: --config-file {args.config_file} does not exist")
     try:
-        load_config(args.config_file, args.opts)  # fail fast, before any process starts
+        cfg = load_config(args.config_file, args.opts)  # fail fast, before any process starts
+        checks = dict(num_machines=args.num_machines, eval_only=args.eval_only, resume=args.resume)
+        for warning in preflight(cfg, num_processes=args.num_gpus, **checks):
+            print(f"warning: {warning}", file=sys.stderr)
         launch(
             main,
             args.num_gpus,
@@ -87,8 +113,10 @@ def cli(argv=None):
             machine_rank=args.machine_rank,
             dist_url=args.dist_url,
             args=(args,),
+            cpu=cfg.MODEL.DEVICE == "cpu",
+            clean_errors=CLEAN_ERRORS,
         )
-    except (ConfigError, NormConfigError, DatasetError, UnsafeCheckpointError) as e:
+    except (*CLEAN_ERRORS, LaunchError) as e:
         sys.exit(f"error: {e}")
 
 

@@ -3,22 +3,22 @@
 import json
 import os
 
-from detectron2.evaluation import COCOEvaluator
-
-from ..compat import has_compiled_detectron2
+from ..evaluation.evaluator import FastCOCOEvaluator
 
 
 def build_coco_evaluator(cfg, dataset_name, output_folder=None):
-    """detectron2's COCOEvaluator (bbox, and segm with masks), writing its results JSON.
+    """gn_det's COCO evaluator (bbox, and segm with masks) on faster-coco-eval.
 
     Tasks come from the config, so a model with no predictions yet still reports segm.
-    Its C++ fast path needs a compiled detectron2; without one the pycocotools path is used.
+    Files go to ``OUTPUT_DIR/inference``, or ``inference/<dataset>`` when DATASETS.TEST lists
+    several, so one dataset's results do not overwrite another's.
     """
-    output_folder = output_folder or os.path.join(cfg.OUTPUT_DIR, "inference")
+    if output_folder is None:
+        output_folder = os.path.join(cfg.OUTPUT_DIR, "inference")
+        if len(cfg.DATASETS.TEST) > 1:
+            output_folder = os.path.join(output_folder, dataset_name)
     tasks = ("bbox", "segm") if cfg.MODEL.MASK_ON else ("bbox",)
-    return COCOEvaluator(
-        dataset_name, tasks=tasks, output_dir=output_folder, use_fast_impl=has_compiled_detectron2()
-    )
+    return FastCOCOEvaluator(dataset_name, tasks=tasks, output_dir=output_folder)
 
 
 def read_final_metrics(metrics_json):

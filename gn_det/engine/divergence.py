@@ -1,0 +1,95 @@
+"""``DivergenceGuard``: stop at the first non-finite loss with a message that says what to do.
+
+detectron2 stops a diverged run with a ``FloatingPointError`` and its traceback, raised from
+the RPN (Inf/NaN boxes) or after the backward pass (Inf/NaN loss). The guard checks the
+losses as the model returns them, before backward and the optimizer step, and turns every
+such error into a DivergenceError naming the iteration, the losses, a hint and the last good
+checkpoint (GNDetCheckpointer never saves NaN/Inf weights, and no checkpoint is removed).
+"""
+
+import glob
+import logging
+import os
+import re
+import sys
+
+import torch
+from detectron2.engine import HookBase
+
+from .checkpoint import CheckpointError, check_checkpoint_file
+
+# The logger of detectron2's training loop, which logs every exception with its traceback.
+TRAIN_LOOP_LOGGER = "detectron2.engine.train_loop"
+
+
+class DivergenceError(FloatingPointError):
+    """Training produced a non-finite loss; the message names the iteration and losses."""
+
+
+def _not_divergence(record):
+    return not (record.exc_info and isinstance(record.exc_info[1], FloatingPointError))
+
+
+class DivergenceGuard(HookBase):
+    """Raise DivergenceError when training meets a non-finite loss or prediction.
+
+    Register it last: its ``after_train`` replaces detectron2's FloatingPointError after
+    every other hook has finished.
+    """
+
+    def before_train(self):
+        self._handle = self.trainer.model.register_forward_hook(self._check_losses)
+        logging.getLogger(TRAIN_LOOP_LOGGER).addFilter(_not_divergence)
+
+    def after_train(self):
+        self._handle.remove()
+        logging.getLogger(TRAIN_LOOP_LOGGER).removeFilter(_not_divergence)
+        error = sys.exc_info()[1]  # the exception that is ending training, if any
+        if isinstance(error, FloatingPointError) and not isinstance(error, DivergenceError):
+            raise DivergenceError(self.message(str(error).strip().splitlines()[0])) from None
+
+    def _check_losses(self, module, inputs, losses):
+        if not (module.training and isinstance(losses, dict) and losses):
+            return
+        values = torch.stack([v.detach().float().sum() for v in losses.values()])
+        if bool(torch.isfinite(values).all()):
+            return
+        shown = ", ".join(f"{k}={float(v):.4g}" for k, v in zip(losses, values))
+        raise DivergenceError(self.message(f"non-finite loss ({shown})"))
+
+    def message(self, what):
+        """What diverged, why that usually happens, and where the last good state is."""
+        cfg, it = self.trainer.cfg, self.trainer.iter
+        lr = self.trainer.optimizer.param_groups[0]["lr"]
+        good = last_good_checkpoint(cfg.OUTPUT_DIR, it)
+        keep = (
+            f"the last good checkpoint is {good}; start again from it with MODEL.WEIGHTS {good}"
+            if good
+            else "no checkpoint from before the divergence was written (SOLVER.CHECKPOINT_PERIOD "
+            f"{cfg.SOLVER.CHECKPOINT_PERIOD})"
+        )
+        return (
+            f"training diverged at iteration {it}: {what.rstrip('.')}. Lower SOLVER.BASE_LR "
+            f"(now {cfg.SOLVER.BASE_LR}, lr {lr:.4g} at this iteration) or lengthen the warm-up "
+            f"(SOLVER.WARMUP_ITERS {cfg.SOLVER.WARMUP_ITERS}); {keep}"
+        )
+
+
+def last_good_checkpoint(save_dir, diverged_iter):
+    """The newest complete ``model_<iter>.pth`` whose weights still gave finite losses.
+
+    Iteration ``diverged_iter`` ran with the weights saved after ``diverged_iter - 1``, so
+    the newest good checkpoint is the one saved at ``diverged_iter - 2`` or before.
+    """
+    found = []
+    for path in glob.glob(os.path.join(glob.escape(save_dir), "model_*.pth")):
+        match = re.fullmatch(r"model_(\d+)\.pth", os.path.basename(path))
+        if match and int(match.group(1)) <= diverged_iter - 2:
+            found.append((int(match.group(1)), path))
+    for _, path in sorted(found, reverse=True):
+        try:
+            check_checkpoint_file(path)
+            return path
+        except CheckpointError:
+            continue
+    return None

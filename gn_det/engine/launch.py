@@ -1,0 +1,106 @@
+"""Start the processes of a run: detectron2's ``launch`` on CUDA, gloo processes on the CPU.
+
+detectron2 v0.6's ``launch`` asserts CUDA in every worker and uses NCCL. For a CPU run,
+``launch`` here spawns the processes itself with the gloo backend and sets detectron2's
+per-machine process group as detectron2 does, so sampler sharding, DDP gradient all-reduce,
+evaluation gathering and main-process-only checkpointing run unchanged on CPUs (and in CI).
+"""
+
+import os
+import socket
+import sys
+from datetime import timedelta
+
+import detectron2.utils.comm as comm
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from detectron2.engine import launch as d2_launch
+
+from .cpu_ddp import use_cpu_ddp
+
+DEFAULT_TIMEOUT = timedelta(minutes=30)
+# Exit code of a worker that stopped on an expected error (after printing it).
+CLEAN_ERROR_EXIT = 2
+
+
+class LaunchError(RuntimeError):
+    """A worker process of a multi-process run failed."""
+
+
+def free_port():
+    """A TCP port on localhost that is free now (for ``--dist-url auto``)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def launch(
+    main_func,
+    num_processes,
+    *,
+    num_machines=1,
+    machine_rank=0,
+    dist_url=None,
+    args=(),
+    cpu=None,
+    clean_errors=(),
+    timeout=DEFAULT_TIMEOUT,
+):
+    """Run ``main_func(*args)`` in ``num_processes`` processes on each of ``num_machines``.
+
+    ``cpu`` (default: no CUDA available) selects gloo CPU processes; otherwise detectron2's
+    CUDA ``launch`` runs. A CPU worker that raises one of ``clean_errors`` prints
+    ``error: <message>`` and the launcher raises LaunchError instead of a traceback.
+    """
+    cpu = not torch.cuda.is_available() if cpu is None else cpu
+    world_size = num_processes * num_machines
+    if not cpu or world_size == 1:
+        return d2_launch(
+            main_func,
+            num_processes,
+            num_machines=num_machines,
+            machine_rank=machine_rank,
+            dist_url=dist_url,
+            args=args,
+            timeout=timeout,
+        )
+    if dist_url in (None, "auto"):
+        if num_machines > 1:
+            raise LaunchError("--dist-url auto works on one machine only; pass tcp://HOST:PORT")
+        dist_url = f"tcp://127.0.0.1:{free_port()}"
+    worker_args = (main_func, args, world_size, num_processes, machine_rank, dist_url)
+    try:
+        mp.start_processes(
+            _cpu_worker,
+            nprocs=num_processes,
+            args=(*worker_args, clean_errors, timeout),
+            start_method="spawn",
+        )
+    except mp.ProcessExitedException as e:
+        rank = machine_rank * num_processes + e.error_index
+        why = "on the error above" if e.exit_code == CLEAN_ERROR_EXIT else f"with {e.exit_code}"
+        raise LaunchError(f"process {rank} of {world_size} stopped {why}") from None
+
+
+def _cpu_worker(
+    local_rank, main_func, args, world_size, num_processes, machine_rank, dist_url, clean, timeout
+):
+    rank = machine_rank * num_processes + local_rank
+    dist.init_process_group(
+        backend="gloo", init_method=dist_url, world_size=world_size, rank=rank, timeout=timeout
+    )
+    for machine in range(world_size // num_processes):
+        ranks = list(range(machine * num_processes, (machine + 1) * num_processes))
+        group = dist.new_group(ranks)
+        if machine == machine_rank:
+            comm._LOCAL_PROCESS_GROUP = group
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // num_processes))
+    use_cpu_ddp()
+    comm.synchronize()
+    try:
+        main_func(*args)
+    except clean as e:
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        sys.exit(CLEAN_ERROR_EXIT)
+    dist.destroy_process_group()

@@ -1,0 +1,117 @@
+"""Fail fast: check a run before any process starts, any data loads or any GPU time is spent.
+
+``preflight`` raises one error naming the key, value or file for a run that cannot work, and
+returns warnings for one that will run but not as intended. ``tools/train_net.py`` calls it
+on the launching process, so no worker ever meets these errors half-way through a run.
+"""
+
+import os
+
+import torch
+from detectron2.engine import DefaultTrainer
+
+from ..data import prepare_datasets
+from ..data.quick_check import quick_check_datasets
+from ..data.resumable_loader import SAMPLERS
+from .checkpoint import resumable_checkpoint
+from .model_check import check_model
+from .setup import ConfigError
+from .weights import check_weights
+
+
+def check_devices(cfg, num_processes, num_machines):
+    """At least one process, and one CUDA device per process when the model runs on CUDA."""
+    if num_processes < 1 or num_machines < 1:
+        raise ConfigError(
+            f"--num-gpus {num_processes} --num-machines {num_machines}: both must be >= 1"
+        )
+    if cfg.MODEL.DEVICE.startswith("cuda") and num_processes > torch.cuda.device_count():
+        raise ConfigError(
+            f"--num-gpus {num_processes} but this machine has "
+            f"{torch.cuda.device_count()} CUDA device(s)"
+        )
+
+
+def scaled_solver(cfg, world_size):
+    """The config detectron2 trains with: ``SOLVER.REFERENCE_WORLD_SIZE`` scaling applied."""
+    ref = cfg.SOLVER.REFERENCE_WORLD_SIZE
+    if ref and cfg.SOLVER.IMS_PER_BATCH % ref:
+        raise ConfigError(
+            f"SOLVER.IMS_PER_BATCH={cfg.SOLVER.IMS_PER_BATCH} is not divisible by "
+            f"SOLVER.REFERENCE_WORLD_SIZE={ref}"
+        )
+    return DefaultTrainer.auto_scale_workers(cfg, world_size)
+
+
+def check_solver(cfg, world_size):
+    """Batch size, iteration count and checkpoint period that the training loop can use."""
+    scaled = scaled_solver(cfg, world_size)
+    note = " (after SOLVER.REFERENCE_WORLD_SIZE scaling)" if scaled is not cfg else ""
+    batch = scaled.SOLVER.IMS_PER_BATCH
+    if batch <= 0 or batch % world_size:
+        raise ConfigError(
+            f"SOLVER.IMS_PER_BATCH={batch}{note} must be a positive multiple of the number of "
+            f"processes ({world_size} = --num-gpus x --num-machines): each process takes "
+            "IMS_PER_BATCH / processes images per iteration"
+        )
+    for key in ("MAX_ITER", "CHECKPOINT_PERIOD"):
+        if scaled.SOLVER[key] <= 0:
+            raise ConfigError(f"SOLVER.{key}={scaled.SOLVER[key]}{note} must be > 0")
+    if not cfg.DATASETS.TRAIN:
+        raise ConfigError("DATASETS.TRAIN is empty: training needs at least one dataset")
+    if cfg.DATALOADER.SAMPLER_TRAIN not in SAMPLERS:
+        raise ConfigError(
+            f"DATALOADER.SAMPLER_TRAIN={cfg.DATALOADER.SAMPLER_TRAIN!r} is not one of {SAMPLERS}"
+        )
+
+
+def check_pixel_stats(cfg):
+    """PIXEL_MEAN/PIXEL_STD with one value per input channel and no zero std."""
+    mean, std = list(cfg.MODEL.PIXEL_MEAN), list(cfg.MODEL.PIXEL_STD)
+    if len(mean) != len(std):
+        raise ConfigError(
+            f"MODEL.PIXEL_MEAN has {len(mean)} values and MODEL.PIXEL_STD {len(std)}; "
+            "they need one value per input channel each"
+        )
+    if any(s == 0 for s in std):
+        raise ConfigError(f"MODEL.PIXEL_STD={std} has a zero: images are divided by it")
+
+
+def check_output_dir(output_dir):
+    """OUTPUT_DIR is a folder this process can create and write to."""
+    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise ConfigError(f"OUTPUT_DIR {output_dir} exists and is not a folder")
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"OUTPUT_DIR {output_dir} cannot be created ({e.strerror})") from None
+    if not os.access(output_dir, os.W_OK):
+        raise ConfigError(f"OUTPUT_DIR {output_dir} is not writable")
+
+
+def preflight(cfg, *, num_processes=1, num_machines=1, eval_only=False, resume=False):
+    """Raise a one-line error (ConfigError, NormConfigError, DatasetError, CheckpointError) for
+    a run that cannot work; return warnings (strings) for one that will not learn as meant."""
+    world_size = num_processes * num_machines
+    training = not eval_only
+    check_devices(cfg, num_processes, num_machines)
+    check_pixel_stats(cfg)
+    warnings = []
+    if training:
+        check_solver(cfg, world_size)
+        check_output_dir(cfg.OUTPUT_DIR)
+    resume_from = resumable_checkpoint(cfg.OUTPUT_DIR) if resume else None
+    if resume_from is None:
+        check_weights(cfg.MODEL.WEIGHTS)
+    from_scratch = resume_from is None and not cfg.MODEL.WEIGHTS
+    warnings += check_model(
+        cfg, num_processes=world_size, training=training, from_scratch=from_scratch
+    )
+    if training and not resume and os.path.isfile(os.path.join(cfg.OUTPUT_DIR, "last_checkpoint")):
+        warnings.append(
+            f"OUTPUT_DIR {cfg.OUTPUT_DIR} holds checkpoints of an earlier run: without --resume "
+            "training starts at iteration 0 and overwrites them"
+        )
+    prepare_datasets(cfg)
+    warnings += quick_check_datasets(cfg)
+    return warnings

@@ -1,0 +1,102 @@
+"""Distributed runs on the CPU: 2 gloo processes, DDP all-reduce, SyncBN, sharding, evaluation."""
+
+import json
+
+import detectron2.engine.defaults as d2_defaults
+import detectron2.utils.comm as comm
+import pytest
+import torch
+from detectron2.data.samplers import TrainingSampler
+from torch import nn
+
+from gn_det.engine.launch import LaunchError, launch
+from gn_det.engine.setup import ConfigError
+
+from ..conftest import TINY_CONFIG
+from ..run_tools import FAST_TRAINING, run_tool, shapes_opts
+
+
+def ddp_step(out_dir):
+    """One DDP step of a small model with SyncBN, BN and GN; each rank sees other data."""
+    rank = comm.get_rank()
+    torch.manual_seed(0)  # the same initial weights on both ranks
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3), nn.SyncBatchNorm(8), nn.Conv2d(8, 8, 1), nn.BatchNorm2d(8),
+        nn.Conv2d(8, 8, 1), nn.GroupNorm(2, 8),
+    )  # fmt: skip
+    ddp = d2_defaults.create_ddp_model(model, broadcast_buffers=False)
+    x = torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(rank)) + 3 * rank
+    with torch.no_grad():
+        local_mean = model[0](x).mean(dim=(0, 2, 3))
+    optimizer = torch.optim.SGD(ddp.parameters(), lr=0.1)
+    ddp(x).square().mean().backward()
+    optimizer.step()
+    torch.save(
+        {
+            "world": comm.get_world_size(),
+            "local_rank": comm.get_local_rank(),
+            "sync_type": type(model[1]).__name__,
+            "local_mean": local_mean,
+            "sync_mean": model[1].running_mean,
+            "bn_mean": model[3].running_mean,
+            "weights": [p.detach().clone() for p in model.parameters()],
+            "shard": [i for i, _ in zip(TrainingSampler(10, seed=1), range(6))],
+        },
+        out_dir / f"rank{rank}.pth",
+    )
+
+
+def fail_on_rank_1():
+    if comm.get_rank() == 1:
+        raise ConfigError("SOLVER.FOO=1 is wrong on purpose")
+    comm.synchronize()
+
+
+def test_two_cpu_processes_all_reduce_gradients_and_sync_bn(tmp_path):
+    launch(ddp_step, 2, dist_url="auto", args=(tmp_path,), cpu=True)
+    r0, r1 = (torch.load(tmp_path / f"rank{r}.pth", weights_only=True) for r in (0, 1))
+    assert (r0["world"], r0["local_rank"], r1["local_rank"]) == (2, 0, 1)
+    assert r0["sync_type"] == "NaiveSyncBatchNorm"
+    for a, b in zip(r0["weights"], r1["weights"]):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)  # gradients were all-reduced
+    # SyncBN: both ranks keep the statistics of both ranks' data (momentum 0.1 from 0) ...
+    expected = 0.1 * (r0["local_mean"] + r1["local_mean"]) / 2
+    torch.testing.assert_close(r0["sync_mean"], expected)
+    torch.testing.assert_close(r1["sync_mean"], expected)
+    # ... plain BN keeps each rank's own, which differ.
+    assert not torch.allclose(r0["bn_mean"], r1["bn_mean"])
+    # The training sampler gives each rank its own interleaved share of one stream.
+    whole = [i for i, _ in zip(TrainingSampler(10, seed=1), range(12))]
+    assert r0["shard"] == whole[0::2] and r1["shard"] == whole[1::2]
+
+
+def test_an_input_error_in_a_worker_is_one_line(tmp_path, capfd):
+    with pytest.raises(LaunchError, match="process 1 of 2 stopped on the error above"):
+        launch(fail_on_rank_1, 2, dist_url="auto", cpu=True, clean_errors=(ConfigError,))
+    err = capfd.readouterr().err
+    assert "error: SOLVER.FOO=1 is wrong on purpose" in err
+    assert "Traceback" not in err
+
+
+def test_train_net_with_two_cpu_processes_and_syncbn(small_shapes, tmp_path):
+    out = tmp_path / "out"
+    proc = run_tool(
+        "train_net.py", "--config-file", TINY_CONFIG, "--num-gpus", 2, "--dist-url", "auto",
+        *shapes_opts(small_shapes), *FAST_TRAINING, "MODEL.NORM.TYPE", "SyncBN",
+        "SOLVER.MAX_ITER", 2, "SOLVER.CHECKPOINT_PERIOD", 1,
+        "MODEL.ROI_HEADS.SCORE_THRESH_TEST", 0.0, "OUTPUT_DIR", out, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log, log1 = (out / "log.txt").read_text(), (out / "log.txt.rank1").read_text()
+    assert "World size: 2" in log
+    assert "SyncBN layers all-reduce with NaiveSyncBatchNorm over gloo" in log
+    assert f"{small_shapes['val'][0]}: bbox AP" in log
+    # Checkpoints by the main process only, complete, no temporary files left.
+    assert log.count("Saving checkpoint to") == 3 and "Saving checkpoint" not in log1
+    names = sorted(p.name for p in out.iterdir() if "pth" in p.name or "checkpoint" in p.name)
+    assert names == ["last_checkpoint", "model_0000000.pth", "model_0000001.pth", "model_final.pth"]
+    # Evaluation gathered the predictions of both processes: every val image has some.
+    results = json.loads((out / "inference" / "coco_instances_results.json").read_text())
+    with open(small_shapes["val"][1]) as f:
+        val_ids = {img["id"] for img in json.load(f)["images"]}
+    assert {r["image_id"] for r in results} == val_ids

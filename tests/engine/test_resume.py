@@ -1,0 +1,144 @@
+"""Exact resume: after kill -9, --resume ends with the weights of an uninterrupted run."""
+
+import itertools
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+from detectron2.data.common import AspectRatioGroupedDataset
+from detectron2.data.samplers import TrainingSampler
+
+from gn_det.data.resumable_loader import (
+    BatchOrderSampler,
+    SeededMapDataset,
+    aspect_groups,
+    build_resumable_train_loader,
+)
+from gn_det.engine.rng import rng_state, set_rng_state
+
+from ..conftest import REPO, TINY_CONFIG, tiny_cfg
+from ..run_tools import FAST_TRAINING, run_tool, shapes_opts
+
+DICTS = [{"width": 100 if i % 3 else 50, "height": 80} for i in range(20)]
+
+
+def test_batches_are_those_of_detectron2_aspect_grouping():
+    ours = iter(BatchOrderSampler(TrainingSampler(20, seed=3), aspect_groups(DICTS, True), 4))
+    ours = [[next(ours)[1] for _ in range(4)] for _ in range(12)]
+    stream = itertools.islice(iter(TrainingSampler(20, seed=3)), 200)
+    grouped = AspectRatioGroupedDataset([dict(DICTS[i], index=i) for i in stream], 4)
+    theirs = [[d["index"] for d in batch] for batch in itertools.islice(grouped, 12)]
+    assert ours == theirs
+    assert any(DICTS[b[0]]["width"] == 50 for b in ours)  # both groups are exercised
+
+
+def test_the_stream_starts_at_any_batch():
+    def stream(start, count):
+        groups = aspect_groups(DICTS, True)
+        sampler = BatchOrderSampler(TrainingSampler(20, seed=3), groups, 4, start)
+        return list(itertools.islice(sampler, count))
+
+    assert stream(7, 40) == stream(0, 68)[28:]
+    assert [position for position, _ in stream(7, 40)] == list(range(28, 68))
+
+
+class RandomItems:
+    """A dataset whose items are draws from every global random generator."""
+
+    def __len__(self):
+        return 10
+
+    def __getitem__(self, index):
+        return index, np.random.rand(), random.random(), torch.rand(1).item()
+
+
+def test_augmentation_depends_on_the_position_only():
+    items = SeededMapDataset(RandomItems(), seed=5, rank=0)
+    np.random.seed(0)
+    first = items[(7, 3)]
+    np.random.seed(1)
+    torch.manual_seed(1)
+    assert items[(7, 3)] == first
+    assert items[(8, 3)] != first and items[(7, 4)][1:] == first[1:]
+    before = rng_state()
+    items[(9, 1)]
+    expected = np.random.rand(), random.random(), torch.rand(1).item()
+    set_rng_state(before)
+    assert (np.random.rand(), random.random(), torch.rand(1).item()) == expected
+
+
+def test_random_state_survives_a_weights_only_checkpoint(tmp_path):
+    torch.save({"rng": rng_state()}, tmp_path / "state.pth")
+    draws = np.random.rand(3).tolist(), random.random(), torch.rand(3).tolist()
+    set_rng_state(torch.load(tmp_path / "state.pth", weights_only=True)["rng"])
+    assert (np.random.rand(3).tolist(), random.random(), torch.rand(3).tolist()) == draws
+
+
+def test_loader_gives_the_same_batches_resumed_and_with_workers(small_shapes):
+    def batches(start, workers, count):
+        cfg = tiny_cfg(
+            "DATASETS.TRAIN", f"('{small_shapes['train'][0]}',)", "SOLVER.IMS_PER_BATCH", 2,
+            "INPUT.MIN_SIZE_TRAIN", "(64, 80, 96)", "DATALOADER.NUM_WORKERS", workers,
+        )  # fmt: skip
+        loader = build_resumable_train_loader(cfg)
+        loader.start_batch = start
+        return list(itertools.islice(loader, count))
+
+    full, resumed = batches(0, 0, 5), batches(3, 1, 2)
+    for a, b in zip(full[3:], resumed):
+        assert [d["file_name"] for d in a] == [d["file_name"] for d in b]
+        assert all(torch.equal(x["image"], y["image"]) for x, y in zip(a, b))
+    sizes = {tuple(d["image"].shape[1:]) for batch in full for d in batch}
+    assert len(sizes) > 1  # the random resize ran, so equal images mean equal random state
+
+
+def train_cmd(out, workers, *extra):
+    return [
+        sys.executable, str(REPO / "tools" / "train_net.py"), "--config-file", str(TINY_CONFIG),
+        *extra, *TRAINING, "DATALOADER.NUM_WORKERS", workers, "OUTPUT_DIR", str(out),
+    ]  # fmt: skip
+
+
+# Checkpoints after iterations 1 and 2 (final); random resize, so augmentation matters.
+TRAINING = [*FAST_TRAINING, "SOLVER.MAX_ITER", 3, "SOLVER.CHECKPOINT_PERIOD", 2,
+            "INPUT.MIN_SIZE_TRAIN", "(56, 64)", "INPUT.MAX_SIZE_TRAIN", 64]  # fmt: skip
+
+
+def test_kill_9_and_resume_end_with_the_weights_of_an_uninterrupted_run(small_shapes, tmp_path):
+    data = shapes_opts(small_shapes, test=False)
+    whole = run_tool(
+        "train_net.py", "--config-file", TINY_CONFIG, *data, *TRAINING,
+        "OUTPUT_DIR", tmp_path / "whole", cwd=tmp_path,
+    )  # fmt: skip
+    assert whole.returncode == 0, whole.stderr[-2000:]
+
+    out = tmp_path / "killed"
+    cmd = [str(x) for x in train_cmd(out, 1, *data)]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    tag = out / "last_checkpoint"
+    deadline = time.time() + 300
+    while not (tag.exists() and tag.read_text() == "model_0000001.pth"):
+        assert proc.poll() is None and time.time() < deadline, proc.stderr.read()[-2000:]
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert tag.read_text() == "model_0000001.pth" and not (out / "model_final.pth").exists()
+
+    resumed = run_tool("train_net.py", *train_cmd(out, 1, "--resume", *data)[2:], cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "Starting training from iteration 2" in (out / "log.txt").read_text()
+    a = torch.load(tmp_path / "whole" / "model_final.pth", weights_only=True)
+    b = torch.load(out / "model_final.pth", weights_only=True)
+    assert a["iteration"] == b["iteration"] == 2
+    assert a["model"].keys() == b["model"].keys()
+    different = [k for k in a["model"] if not torch.equal(a["model"][k], b["model"][k])]
+    assert different == []
+    momentum_a = a["trainer"]["hooks"]["ExactResumeHook"]["optimizer"]["state"]
+    momentum_b = b["trainer"]["hooks"]["ExactResumeHook"]["optimizer"]["state"]
+    assert all(torch.equal(momentum_a[k]["momentum_buffer"], momentum_b[k]["momentum_buffer"])
+               for k in momentum_a)  # fmt: skip

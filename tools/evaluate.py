@@ -1,0 +1,130 @@
+#!/usr/bin/env python
+"""COCO bbox/segm evaluation of a model, or of a results file, with faster-coco-eval.
+
+    python tools/evaluate.py --config-file C MODEL.WEIGHTS W [--out metrics.json]
+    python tools/evaluate.py --gt GT.json --results RES.json [--iou-type bbox segm] [--out M.json]
+
+A model is evaluated on the config's DATASETS.TEST, as by ``train_net.py --eval-only``
+(``--num-gpus`` etc. work the same). The console shows the 12 COCO stats and per-category
+AP; ``--out`` writes them, with precision-recall curves, as JSON for tools/compare_runs.py.
+"""
+
+import os
+import sys
+
+import detectron2.utils.comm as comm
+import torch
+from detectron2.engine import DefaultTrainer, default_argument_parser, launch
+
+import gn_det  # noqa: F401  (registers GNDetRCNN and the shapes datasets)
+from gn_det.data import DatasetError
+from gn_det.engine import (
+    ConfigError,
+    GNDetCheckpointer,
+    UnsafeCheckpointError,
+    build_coco_evaluator,
+    load_config,
+    setup_cfg,
+)
+from gn_det.evaluation.coco_eval import evaluate_coco, load_coco_gt
+from gn_det.evaluation.errors import EvaluationInputError
+from gn_det.evaluation.metrics_file import write_metrics
+from gn_det.evaluation.report import format_report
+from gn_det.evaluation.results_check import check_gt, check_results, infer_iou_types, read_json
+from gn_det.modeling import NormConfigError
+
+INPUT_ERRORS = (
+    ConfigError,
+    DatasetError,
+    EvaluationInputError,
+    NormConfigError,
+    UnsafeCheckpointError,
+)
+
+
+def evaluate_files(args):
+    """Offline: check the GT and results files, evaluate each task, print and write metrics."""
+    gt = read_json(args.gt, "GT")
+    results = read_json(args.results, "results")
+    iou_types = tuple(dict.fromkeys(args.iou_type or infer_iou_types(results, args.results)))
+    check_gt(gt, args.gt, iou_types)
+    results, notes = check_results(results, gt, args.results, iou_types)
+    for note in notes:
+        print(f"note: {note}")
+    coco_gt = load_coco_gt(gt)
+    metrics = {t: evaluate_coco(coco_gt, results, t) for t in iou_types}
+    print(f"{args.results}: {len(results)} results on {len(gt['images'])} images of {args.gt}")
+    print(format_report(metrics))
+    if args.out:
+        write_metrics(args.out, metrics, gt=args.gt, results=args.results)
+        print(f"wrote {args.out}")
+
+
+def evaluate_model(args):
+    """A model on DATASETS.TEST (every process runs this; the main one reports)."""
+    cfg = setup_cfg(args)
+    model = DefaultTrainer.build_model(cfg)
+    checkpointer = GNDetCheckpointer(model, save_dir=cfg.OUTPUT_DIR)
+    checkpointer.resume_or_load(cfg.MODEL.WEIGHTS, resume=False)  # the weights given, always
+    evaluators = [build_coco_evaluator(cfg, name) for name in cfg.DATASETS.TEST]
+    DefaultTrainer.test(cfg, model, evaluators)
+    if not comm.is_main_process():
+        return
+    for name, evaluator in zip(cfg.DATASETS.TEST, evaluators):
+        print(f"{name}:\n{format_report(evaluator.metrics)}")
+        if args.out:
+            out = args.out
+            if len(cfg.DATASETS.TEST) > 1:
+                out = f"{os.path.splitext(args.out)[0]}_{name}.json"
+            write_metrics(out, evaluator.metrics, dataset=name, weights=cfg.MODEL.WEIGHTS)
+            print(f"wrote {out}")
+
+
+def check_weights(cfg):
+    """A local MODEL.WEIGHTS must exist (URLs such as detectron2:// are fetched later)."""
+    weights = cfg.MODEL.WEIGHTS
+    if not weights:
+        raise EvaluationInputError("a model needs its weights: add MODEL.WEIGHTS path/to/model.pth")
+    if "://" not in weights and not os.path.isfile(weights):
+        raise EvaluationInputError(f"MODEL.WEIGHTS {weights} does not exist")
+
+
+def parser():
+    p = default_argument_parser()
+    p.description = __doc__.split("\n")[0]
+    p.add_argument("--gt", help="COCO ground-truth JSON (offline evaluation)")
+    p.add_argument("--results", help="COCO results JSON to evaluate against --gt")
+    p.add_argument("--iou-type", nargs="+", choices=["bbox", "segm"], help="default: from results")
+    p.add_argument("--out", help="write all stats, per-category AP and PR curves to this JSON")
+    return p
+
+
+def cli(argv=None):
+    args = parser().parse_args(argv)
+    offline = bool(args.gt or args.results)
+    if offline and (not (args.gt and args.results) or args.config_file):
+        sys.exit("error: offline evaluation takes --gt and --results, and no --config-file")
+    if not offline and not args.config_file:
+        sys.exit("error: pass --config-file C MODEL.WEIGHTS W, or --gt GT.json --results RES.json")
+    try:
+        if offline:
+            return evaluate_files(args)
+        if not os.path.isfile(args.config_file):
+            sys.exit(f"error: --config-file {args.config_file} does not exist")
+        if args.num_gpus > 1 and not torch.cuda.is_available():
+            sys.exit(f"error: --num-gpus {args.num_gpus} needs CUDA GPUs, and none is available")
+        check_weights(load_config(args.config_file, args.opts))
+        launch(
+            evaluate_model,
+            args.num_gpus,
+            num_machines=args.num_machines,
+            machine_rank=args.machine_rank,
+            dist_url=args.dist_url,
+            args=(args,),
+        )
+    except INPUT_ERRORS as e:
+        sys.exit(f"error: {e}")
+
+
+if __name__ == "__main__":
+    cli()
