@@ -141,7 +141,8 @@ def prepare_datasets(cfg):
             raise DatasetError(
                 f"dataset {name!r} is not registered. Close names: {close or 'none'}. "
                 "Register a COCO-format dataset with DATASETS.REGISTER_COCO "
-                "[[name, json_file, image_root]]."
+                f"[[name, json_file, image_root]]. Registered ({len(registered)}): "
+                f"{', '.join(sorted(registered))}"
             )
         meta = MetadataCatalog.get(name)
         if meta.get("shapes_root"):
