@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml tools/install_detectron2.py gn_det/compat/detectron2_C.
 
 demo: setup
 	$(BIN)/python tools/train_net.py --config-file $(DEMO_CONFIG) OUTPUT_DIR $(DEMO_OUT)
-	@$(BIN)/python -m gn_det.engine.summary $(DEMO_OUT)/metrics.json --label demo
+	@PYTHONWARNINGS=ignore $(BIN)/python -m gn_det.engine.summary $(DEMO_OUT)/metrics.json --label demo
 
 test: setup
 	$(BIN)/python -m pytest -q tests
