@@ -71,6 +71,24 @@ PATCHES = [
         "try:\n    from .api import *\n"
         "except ImportError:  # caffe2 export needs PyTorch 1.x\n    pass\n",
     ),
+    # Python 3.11's random.sample no longer takes a set (MapDataset's retry after a None).
+    (
+        "detectron2/data/common.py",
+        "self._rng.sample(self._fallback_candidates, k=1)",
+        "self._rng.sample(sorted(self._fallback_candidates), k=1)",
+    ),
+    # PyTorch 2's schedulers derive from LRScheduler, not _LRScheduler: without these the
+    # LRScheduler hook would save and restore no state for them.
+    (
+        "detectron2/engine/hooks.py",
+        "_LRScheduler):\n            return self.scheduler.state_dict()",
+        "LRScheduler):\n            return self.scheduler.state_dict()",
+    ),
+    (
+        "detectron2/engine/hooks.py",
+        "_LRScheduler):\n            logger = logging.getLogger(__name__)",
+        "LRScheduler):\n            logger = logging.getLogger(__name__)",
+    ),
 ]
 # NumPy 1.24 removed the aliases np.bool/np.int/np.float/np.str/np.object.
 NUMPY_ALIAS = re.compile(r"\bnp\.(bool|int|float|str|object)\b")

@@ -365,3 +365,27 @@ def test_model_zoo_mask_rcnn_cpu_train_step_and_inference():
     assert inst.image_size == (128, 160)
     assert len(inst) <= 10
     assert {"pred_boxes", "scores", "pred_classes", "pred_masks"} <= set(inst.get_fields())
+
+
+def test_map_dataset_retries_on_python_311():
+    """detectron2's MapDataset picks another index when the mapper returns None."""
+    from detectron2.data.common import MapDataset
+
+    dataset = MapDataset(list(range(10)), lambda x: None if x == 3 else x)
+    assert dataset[3] != 3 and dataset[3] is not None
+
+
+def test_lr_scheduler_hook_saves_pytorch2_scheduler_state():
+    """The LRScheduler hook keeps the state of PyTorch 2 schedulers in checkpoints."""
+    from detectron2.engine.hooks import LRScheduler
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(opt, 3)
+    for _ in range(5):
+        opt.step()
+        scheduler.step()
+    state = LRScheduler(scheduler=scheduler).state_dict()
+    assert state["last_epoch"] == 5
+    restored = torch.optim.lr_scheduler.StepLR(opt, 3)
+    LRScheduler(scheduler=restored).load_state_dict(state)
+    assert restored.last_epoch == 5
