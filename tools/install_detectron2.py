@@ -89,6 +89,12 @@ PATCHES = [
         "_LRScheduler):\n            logger = logging.getLogger(__name__)",
         "LRScheduler):\n            logger = logging.getLogger(__name__)",
     ),
+    # DDP takes device_ids only for CUDA models: CPU processes (gloo) must pass none.
+    (
+        "detectron2/engine/defaults.py",
+        '    if "device_ids" not in kwargs:\n',
+        '    if "device_ids" not in kwargs and next(model.parameters()).is_cuda:\n',
+    ),
 ]
 # NumPy 1.24 removed the aliases np.bool/np.int/np.float/np.str/np.object.
 NUMPY_ALIAS = re.compile(r"\bnp\.(bool|int|float|str|object)\b")

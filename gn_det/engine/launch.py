@@ -17,8 +17,6 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from detectron2.engine import launch as d2_launch
 
-from .cpu_ddp import use_cpu_ddp
-
 DEFAULT_TIMEOUT = timedelta(minutes=30)
 # Exit code of a worker that stopped on an expected error (after printing it).
 CLEAN_ERROR_EXIT = 2
@@ -96,7 +94,6 @@ def _cpu_worker(
         if machine == machine_rank:
             comm._LOCAL_PROCESS_GROUP = group
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // num_processes))
-    use_cpu_ddp()
     comm.synchronize()
     try:
         main_func(*args)

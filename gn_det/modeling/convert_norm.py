@@ -6,7 +6,7 @@ builders are given that norm. A conv has a bias exactly when it has no norm.
 """
 
 import torch
-from detectron2.layers import Conv2d, DeformConv, ModulatedDeformConv
+from detectron2.layers import Conv2d, DeformConv, ModulatedDeformConv, NaiveSyncBatchNorm
 from detectron2.modeling.backbone import FPN, ResNet
 from torch import nn
 
@@ -96,3 +96,25 @@ def apply_norm_spec(spec, backbone, roi_heads, freeze_at):
     if "backbone" in spec.parts:
         for resnet in (m for m in backbone.modules() if isinstance(m, ResNet)):
             resnet.freeze(freeze_at)
+
+
+def cpu_sync_batchnorm(model):
+    """Replace every ``nn.SyncBatchNorm`` in ``model`` by a NaiveSyncBatchNorm holding the same
+    parameters and buffers; return the count. PyTorch's SyncBatchNorm syncs CUDA tensors only,
+    NaiveSyncBatchNorm all-reduces the same statistics with any backend (gloo on CPU)."""
+    replaced = 0
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if not isinstance(child, nn.SyncBatchNorm):
+                continue
+            naive = NaiveSyncBatchNorm(
+                child.num_features, child.eps, child.momentum, child.affine,
+                child.track_running_stats,
+            )  # fmt: skip
+            own = [*naive.named_parameters(recurse=False), *naive.named_buffers(recurse=False)]
+            for key, _ in own:
+                setattr(naive, key, getattr(child, key))
+            naive.train(child.training)
+            setattr(parent, name, naive)
+            replaced += 1
+    return replaced

@@ -1,9 +1,14 @@
 """``GNDetRCNN``: detectron2's GeneralizedRCNN with its norms set by ``MODEL.NORM.*``."""
 
+import logging
+
+import detectron2.utils.comm as comm
 from detectron2.modeling import META_ARCH_REGISTRY, GeneralizedRCNN
 
-from .convert_norm import apply_norm_spec
+from .convert_norm import apply_norm_spec, cpu_sync_batchnorm
 from .norm import NormConfigError, NormSpec
+
+logger = logging.getLogger(__name__)
 
 # detectron2's own norm key of each part, overridden while the stock builders run.
 _STOCK_NORM_KEYS = {
@@ -34,9 +39,15 @@ class GNDetRCNN(GeneralizedRCNN):
     def from_config(cls, cfg):
         spec = NormSpec.from_config(cfg)
         if spec is None:
-            return super().from_config(cfg)
-        args = super().from_config(config_without_part_norms(cfg, spec.parts))
-        apply_norm_spec(spec, args["backbone"], args["roi_heads"], cfg.MODEL.BACKBONE.FREEZE_AT)
+            args = super().from_config(cfg)
+        else:
+            args = super().from_config(config_without_part_norms(cfg, spec.parts))
+            freeze_at = cfg.MODEL.BACKBONE.FREEZE_AT
+            apply_norm_spec(spec, args["backbone"], args["roi_heads"], freeze_at)
+        if cfg.MODEL.DEVICE == "cpu" and comm.get_world_size() > 1:
+            n = cpu_sync_batchnorm(args["backbone"]) + cpu_sync_batchnorm(args["roi_heads"])
+            if n:
+                logger.info(f"{n} SyncBN layers all-reduce with NaiveSyncBatchNorm over gloo")
         return args
 
 

@@ -11,6 +11,7 @@ from torch import nn
 
 from gn_det.engine.launch import LaunchError, launch
 from gn_det.engine.setup import ConfigError
+from gn_det.modeling.convert_norm import cpu_sync_batchnorm
 
 from ..conftest import TINY_CONFIG
 from ..run_tools import FAST_TRAINING, run_tool, shapes_opts
@@ -24,6 +25,7 @@ def ddp_step(out_dir):
         nn.Conv2d(3, 8, 3), nn.SyncBatchNorm(8), nn.Conv2d(8, 8, 1), nn.BatchNorm2d(8),
         nn.Conv2d(8, 8, 1), nn.GroupNorm(2, 8),
     )  # fmt: skip
+    cpu_sync_batchnorm(model)  # as GNDetRCNN does in CPU multi-process runs
     ddp = d2_defaults.create_ddp_model(model, broadcast_buffers=False)
     x = torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(rank)) + 3 * rank
     with torch.no_grad():
