@@ -13,8 +13,7 @@ import os
 import sys
 
 import detectron2.utils.comm as comm
-import torch
-from detectron2.engine import DefaultTrainer, default_argument_parser, launch
+from detectron2.engine import DefaultTrainer, default_argument_parser
 
 import gn_det  # noqa: F401  (registers GNDetRCNN and the shapes datasets)
 from gn_det.data import DatasetError
@@ -26,6 +25,8 @@ from gn_det.engine import (
     load_config,
     setup_cfg,
 )
+from gn_det.engine.launch import LaunchError, launch
+from gn_det.engine.weights import check_weights
 from gn_det.evaluation.coco_eval import evaluate_coco, load_coco_gt
 from gn_det.evaluation.errors import EvaluationInputError
 from gn_det.evaluation.metrics_file import write_metrics
@@ -80,15 +81,6 @@ def evaluate_model(args):
             print(f"wrote {out}")
 
 
-def check_weights(cfg):
-    """A local MODEL.WEIGHTS must exist (URLs such as detectron2:// are fetched later)."""
-    weights = cfg.MODEL.WEIGHTS
-    if not weights:
-        raise EvaluationInputError("a model needs its weights: add MODEL.WEIGHTS path/to/model.pth")
-    if "://" not in weights and not os.path.isfile(weights):
-        raise EvaluationInputError(f"MODEL.WEIGHTS {weights} does not exist")
-
-
 def parser():
     p = default_argument_parser()
     p.description = __doc__.split("\n")[0]
@@ -111,9 +103,12 @@ def cli(argv=None):
             return evaluate_files(args)
         if not os.path.isfile(args.config_file):
             sys.exit(f"error: --config-file {args.config_file} does not exist")
-        if args.num_gpus > 1 and not torch.cuda.is_available():
-            sys.exit(f"error: --num-gpus {args.num_gpus} needs CUDA GPUs, and none is available")
-        check_weights(load_config(args.config_file, args.opts))
+        cfg = load_config(args.config_file, args.opts)
+        if not cfg.MODEL.WEIGHTS:
+            raise EvaluationInputError(
+                "a model needs its weights: add MODEL.WEIGHTS path/to/model.pth"
+            )
+        check_weights(cfg.MODEL.WEIGHTS)
         launch(
             evaluate_model,
             args.num_gpus,
@@ -121,8 +116,10 @@ def cli(argv=None):
             machine_rank=args.machine_rank,
             dist_url=args.dist_url,
             args=(args,),
+            cpu=cfg.MODEL.DEVICE == "cpu",
+            clean_errors=INPUT_ERRORS,
         )
-    except INPUT_ERRORS as e:
+    except (*INPUT_ERRORS, LaunchError) as e:
         sys.exit(f"error: {e}")
 
 
