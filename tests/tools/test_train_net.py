@@ -1,40 +1,20 @@
 """tools/train_net.py end to end: a few iterations, COCO evaluation, then --eval-only."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from ..conftest import REPO, TINY_CONFIG
-
-TRAIN_NET = str(REPO / "tools" / "train_net.py")
+from ..conftest import TINY_CONFIG
+from ..run_tools import run_tool, shapes_opts
 
 
 def run(*args, cwd):
-    return subprocess.run(
-        [sys.executable, TRAIN_NET, *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_tool("train_net.py", *args, cwd=cwd)
 
 
 def dataset_opts(small_shapes):
-    (train, *train_files), (val, *val_files) = small_shapes["train"], small_shapes["val"]
-    register = [[train, *train_files], [val, *val_files]]
-    # Score threshold 0: an barely trained model still predicts, so every table is printed.
-    return [
-        "DATASETS.REGISTER_COCO",
-        json.dumps(register),
-        "MODEL.ROI_HEADS.SCORE_THRESH_TEST",
-        0.0,
-        "DATASETS.TRAIN",
-        f"('{train}',)",
-        "DATASETS.TEST",
-        f"('{val}',)",
-    ]
+    # Score threshold 0: a barely trained model still predicts, so every table is printed.
+    return [*shapes_opts(small_shapes), "MODEL.ROI_HEADS.SCORE_THRESH_TEST", 0.0]
 
 
 @pytest.fixture(scope="module")
