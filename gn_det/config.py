@@ -24,8 +24,33 @@ def add_gn_det_config(cfg):
     cfg.MODEL.NORM.CHANNELS_PER_GROUP = 0
     # Epsilon added to the variance by GN, LN and IN.
     cfg.MODEL.NORM.EPS = 1e-5
+    # Weight Standardization: the convs of MODEL.NORM.PARTS followed by GroupNorm convolve
+    # with (w - mean) / (std + 1e-5) per output channel (unbiased std, as mmcv's ConvWS2d);
+    # checkpoint keys are unchanged. Needs MODEL.NORM.TYPE GN, LN or IN.
+    cfg.MODEL.NORM.WS = False
+
+    # Load MODEL.WEIGHTS even if backbone weights are missing from it or have another shape
+    # (they keep their random init). False: that is an error naming the missing keys.
+    cfg.MODEL.BACKBONE.ALLOW_MISSING_WEIGHTS = False
 
     # COCO-format datasets to register before training, as [name, json_file, image_root]
     # triples, e.g. [["my_train", "ann/train.json", "images/train"]]. Names can then be
     # used in DATASETS.TRAIN / DATASETS.TEST.
     cfg.DATASETS.REGISTER_COCO = []
+
+    # Speed options (gn_det/speed/, measured in projects/Performance/README.md). They change
+    # how the model computes, not its parameters or checkpoint keys.
+    cfg.MODEL.SPEED = CN()
+    # Store conv weights (backbone, FPN, RPN and ROI heads) in channels_last (NHWC) memory
+    # format, so activations flow NHWC: faster convs with cuDNN tensor cores and oneDNN.
+    cfg.MODEL.SPEED.CHANNELS_LAST = False
+    # Mixed precision of the model forward (training and inference): "" (float32),
+    # "bfloat16" or "float16". GN statistics stay float32. float16 training needs a loss
+    # scaler: set SOLVER.AMP.ENABLED True (detectron2's AMPTrainer, CUDA only) with it.
+    cfg.MODEL.SPEED.AMP_DTYPE = ""
+    # torch.compile the backbone (ResNet + FPN) forward, fusing each GN with its ReLU;
+    # falls back to eager mode with a warning where compilation is unavailable or fails.
+    cfg.MODEL.SPEED.COMPILE = False
+    # At inference, fold FrozenBN (and BN's running statistics) into the preceding conv:
+    # exact up to rounding, one pass over the activations less per layer.
+    cfg.MODEL.SPEED.FOLD_BN = True

@@ -1,4 +1,5 @@
-"""Every YAML under configs/ merges into a gn_det config (yacs rejects unknown keys)."""
+"""Every YAML under configs/ and projects/*/configs/ merges into a gn_det config (yacs
+rejects unknown keys)."""
 
 import pytest
 from detectron2.config import get_cfg
@@ -8,14 +9,16 @@ from gn_det.modeling import NORM_KINDS, validate_norm_config
 
 from .conftest import REPO
 
-CONFIGS = sorted(p for p in (REPO / "configs").rglob("*.yaml"))
+CONFIGS = sorted(
+    [*(REPO / "configs").rglob("*.yaml"), *(REPO / "projects").glob("*/configs/**/*.yaml")]
+)
 
 
 def test_configs_found():
     assert len(CONFIGS) >= 13
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO / "configs")))
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO)))
 def test_config_merges(path):
     cfg = get_cfg()
     add_gn_det_config(cfg)

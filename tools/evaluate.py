@@ -21,6 +21,7 @@ from gn_det.engine import (
     ConfigError,
     GNDetCheckpointer,
     UnsafeCheckpointError,
+    WeightsMismatchError,
     build_coco_evaluator,
     load_config,
     setup_cfg,
@@ -40,6 +41,7 @@ INPUT_ERRORS = (
     EvaluationInputError,
     NormConfigError,
     UnsafeCheckpointError,
+    WeightsMismatchError,
 )
 
 
@@ -65,7 +67,7 @@ def evaluate_model(args):
     """A model on DATASETS.TEST (every process runs this; the main one reports)."""
     cfg = setup_cfg(args)
     model = DefaultTrainer.build_model(cfg)
-    checkpointer = GNDetCheckpointer(model, save_dir=cfg.OUTPUT_DIR)
+    checkpointer = GNDetCheckpointer.for_config(model, cfg)
     checkpointer.resume_or_load(cfg.MODEL.WEIGHTS, resume=False)  # the weights given, always
     evaluators = [build_coco_evaluator(cfg, name) for name in cfg.DATASETS.TEST]
     DefaultTrainer.test(cfg, model, evaluators)

@@ -24,6 +24,7 @@ from gn_det.engine import (
     ConfigError,
     GNDetCheckpointer,
     UnsafeCheckpointError,
+    WeightsMismatchError,
     build_coco_evaluator,
     final_ap_line,
     load_config,
@@ -46,6 +47,7 @@ CLEAN_ERRORS = (
     UnsafeCheckpointError,
     CheckpointError,
     DivergenceError,
+    WeightsMismatchError,
 )
 
 
@@ -55,7 +57,8 @@ class Trainer(DefaultTrainer):
 
     def build_hooks(self):
         # Called by DefaultTrainer.__init__ right after it makes its checkpointer.
-        self.checkpointer = GNDetCheckpointer.like(self.checkpointer)
+        allow = self.cfg.MODEL.BACKBONE.ALLOW_MISSING_WEIGHTS
+        self.checkpointer = GNDetCheckpointer.like(self.checkpointer, allow_missing_backbone=allow)
         resume = ExactResumeHook(self.data_loader, self.cfg.SOLVER.CHECKPOINT_PERIOD)
         # The order matters: see ExactResumeHook and DivergenceGuard.
         return [resume, *super().build_hooks(), DivergenceGuard()]
@@ -82,7 +85,7 @@ def main(args):
     cfg = setup_cfg(args)
     if args.eval_only:
         model = Trainer.build_model(cfg)
-        GNDetCheckpointer(model, save_dir=cfg.OUTPUT_DIR).resume_or_load(
+        GNDetCheckpointer.for_config(model, cfg).resume_or_load(
             cfg.MODEL.WEIGHTS, resume=args.resume
         )
         results = Trainer.test(cfg, model)

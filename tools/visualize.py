@@ -21,14 +21,20 @@ from detectron2.engine import DefaultPredictor
 
 import gn_det  # noqa: F401  (registers GNDetRCNN and the shapes datasets)
 from gn_det.data import DatasetError, prepare_datasets
-from gn_det.engine import ConfigError, GNDetCheckpointer, UnsafeCheckpointError, load_config
+from gn_det.engine import (
+    ConfigError,
+    GNDetCheckpointer,
+    UnsafeCheckpointError,
+    WeightsMismatchError,
+    load_config,
+)
 from gn_det.evaluation.drawing import draw_instances, results_to_instances
 from gn_det.evaluation.errors import EvaluationInputError
 from gn_det.evaluation.results_check import check_gt, check_results, infer_iou_types, read_json
 from gn_det.modeling import NormConfigError
 
 INPUT_ERRORS = (ConfigError, DatasetError, EvaluationInputError, NormConfigError)
-INPUT_ERRORS += (UnsafeCheckpointError,)
+INPUT_ERRORS += (UnsafeCheckpointError, WeightsMismatchError)
 
 
 def _png(output, file_name):
@@ -77,7 +83,7 @@ def draw_model(args):
     cfg.MODEL.WEIGHTS = ""  # loaded below by the checkpointer that runs no pickled code
     prepare_datasets(cfg)
     predictor = DefaultPredictor(cfg)
-    GNDetCheckpointer(predictor.model).load(weights)
+    GNDetCheckpointer.for_config(predictor.model, cfg).load(weights)
     metadata = MetadataCatalog.get(name)
     counts = []
     for rec in DatasetCatalog.get(name)[: args.num]:

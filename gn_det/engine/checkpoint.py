@@ -22,6 +22,8 @@ from detectron2.checkpoint import DetectionCheckpointer
 from detectron2.utils.file_io import PathManager
 
 from .atomic_file import AtomicWritesPathManager
+from .load_report import LoadReport, missing_backbone_error
+from .norm_match import check_norm_match
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +116,7 @@ def load_weights_pickle(file_obj):
     return WeightsUnpickler(file_obj, encoding="latin1").load()
 
 
-def _unpickling_error(filename, error):
+def refused_load_error(filename, error):
     """The error for a torch file that ``torch.load(weights_only=True)`` refused: unsafe if it
     references a global (code), else not a checkpoint."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
@@ -126,11 +128,16 @@ def _unpickling_error(filename, error):
 
 class GNDetCheckpointer(DetectionCheckpointer):
     """detectron2's checkpointer, with ``.pkl`` files read by ``load_weights_pickle``,
-    atomic writes, and clear errors for missing or damaged checkpoint files."""
+    atomic writes, clear errors for missing or damaged checkpoint files, and verified
+    loading: norms must match (see norm_match), a table of what loaded per part is logged,
+    and missing backbone weights are an error unless ``allow_missing_backbone``."""
 
-    def __init__(self, model, save_dir="", **kwargs):
+    def __init__(self, model, save_dir="", *, allow_missing_backbone=False, **kwargs):
         super().__init__(model, save_dir, **kwargs)
         self.path_manager = AtomicWritesPathManager(self.path_manager)
+        self.allow_missing_backbone = allow_missing_backbone
+        self.last_load_report = None
+        self._loading = ""
 
     def save(self, name, **kwargs):
         """Save ``<name>.pth`` (atomically) unless the weights hold NaN/Inf."""
@@ -144,10 +151,26 @@ class GNDetCheckpointer(DetectionCheckpointer):
         super().save(name, **kwargs)
 
     def load(self, path, *args, **kwargs):
+        self._loading = path
         # Other machines may lack the file: detectron2 then broadcasts the main process's.
         if path and "://" not in path and (comm.is_main_process() or os.path.exists(path)):
             check_checkpoint_file(path)
         return super().load(path, *args, **kwargs)
+
+    def _load_model(self, checkpoint):
+        model_state = self.model.state_dict()
+        check_norm_match(self.model, checkpoint, self._loading)
+        shapes = {k: tuple(v.shape) for k, v in checkpoint["model"].items() if hasattr(v, "shape")}
+        name_matching = checkpoint.get("matching_heuristics", False)
+        if name_matching and checkpoint.get("__author__") == "Caffe2":
+            shapes = {}  # renamed by detectron2 before matching: names unknown here
+        incompatible = super()._load_model(checkpoint)
+        report = LoadReport.of(model_state, incompatible, shapes, name_matching)
+        self.last_load_report = report
+        logger.info(f"Loaded MODEL.WEIGHTS {self._loading}:\n{report.table()}")
+        if report.missing_in("backbone") and not self.allow_missing_backbone:
+            raise missing_backbone_error(self._loading, report)
+        return incompatible
 
     def resume_or_load(self, path, *, resume=True):
         if resume:
@@ -160,7 +183,7 @@ class GNDetCheckpointer(DetectionCheckpointer):
             try:
                 return super()._load_file(filename)
             except pickle.UnpicklingError as e:
-                raise _unpickling_error(filename, e) from None
+                raise refused_load_error(filename, e) from None
             except (RuntimeError, EOFError, KeyError, ValueError) as e:
                 raise CheckpointError(
                     f"{filename} cannot be read as a checkpoint ({type(e).__name__}: {e})"
@@ -183,11 +206,18 @@ class GNDetCheckpointer(DetectionCheckpointer):
         return {"model": weights, "__author__": "Caffe2", "matching_heuristics": True}
 
     @classmethod
-    def like(cls, checkpointer):
+    def for_config(cls, model, cfg, **kwargs):
+        """A GNDetCheckpointer saving to cfg.OUTPUT_DIR, loading as cfg.MODEL.BACKBONE says."""
+        allow = cfg.MODEL.BACKBONE.ALLOW_MISSING_WEIGHTS
+        return cls(model, cfg.OUTPUT_DIR, allow_missing_backbone=allow, **kwargs)
+
+    @classmethod
+    def like(cls, checkpointer, **kwargs):
         """A GNDetCheckpointer with the model, folder and checkpointables of ``checkpointer``."""
         return cls(
             checkpointer.model,
             checkpointer.save_dir,
             save_to_disk=checkpointer.save_to_disk,
+            **kwargs,
             **checkpointer.checkpointables,
         )
