@@ -3,8 +3,16 @@
 import logging
 
 import detectron2.utils.comm as comm
+from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY, GeneralizedRCNN
 
+from ..speed import (
+    SpeedConfigError,
+    SpeedOptions,
+    apply_speed_options,
+    autocast,
+    outputs_to_float32,
+)
 from .convert_norm import apply_norm_spec, cpu_sync_batchnorm
 from .norm import NormConfigError, NormSpec
 
@@ -33,7 +41,13 @@ def config_without_part_norms(cfg, parts):
 class GNDetRCNN(GeneralizedRCNN):
     """GeneralizedRCNN built by detectron2's stock builders, then given the norm of
     ``MODEL.NORM.TYPE`` in the parts of ``MODEL.NORM.PARTS``. With TYPE "" it is
-    exactly GeneralizedRCNN. Checkpoint keys are those of the stock model."""
+    exactly GeneralizedRCNN. Checkpoint keys are those of the stock model. ``MODEL.SPEED.*``
+    (gn_det/speed/) then sets how it computes: BN folding, channels_last, compile, autocast."""
+
+    @configurable
+    def __init__(self, *, amp_dtype=None, **kwargs):
+        super().__init__(**kwargs)
+        self.amp_dtype = amp_dtype
 
     @classmethod
     def from_config(cls, cfg):
@@ -48,11 +62,26 @@ class GNDetRCNN(GeneralizedRCNN):
             n = cpu_sync_batchnorm(args["backbone"]) + cpu_sync_batchnorm(args["roi_heads"])
             if n:
                 logger.info(f"{n} SyncBN layers all-reduce with NaiveSyncBatchNorm over gloo")
+        speed = SpeedOptions.from_config(cfg)
+        apply_speed_options(speed, args["backbone"], args["roi_heads"], args["proposal_generator"])
+        args["amp_dtype"] = speed.torch_amp_dtype
         return args
+
+    def forward(self, batched_inputs):
+        with autocast(self.device, self.amp_dtype):
+            outputs = super().forward(batched_inputs)
+        if self.training or self.amp_dtype is None:
+            return outputs
+        return outputs_to_float32(outputs)
 
 
 def validate_norm_config(cfg):
-    """Fail fast on MODEL.NORM.* values that cannot build (before any data is loaded)."""
+    """Fail fast on MODEL.NORM.* (and MODEL.SPEED.*) values that cannot build (before any
+    data is loaded)."""
+    try:
+        SpeedOptions.from_config(cfg)
+    except SpeedConfigError as e:
+        raise NormConfigError(str(e)) from None
     spec = NormSpec.from_config(cfg)
     if spec is None:
         return

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Every GPU check of projects/Performance in one run (a few minutes on one H100/A100).
+#
+#   bash projects/Performance/run_gpu.sh pack [WHEELHOUSE]   # where pip can reach the registry
+#   bash projects/Performance/run_gpu.sh run  [WHEELHOUSE]   # on the GPU machine (PyTorch there)
+#
+# `pack` fills WHEELHOUSE (default ./wheelhouse) with the detectron2 sdist, a gn_det wheel
+# and the wheels of every other dependency except torch/torchvision (use the Python
+# version of the GPU machine). `run` installs detectron2 and gn_det from WHEELHOUSE with no
+# registry access (if they are not importable yet), then writes everything to
+# $OUT (default output/perf_gpu): R50-FPN Mask R-CNN at 800x1333, 2 images per step,
+# FrozenBN vs GN with each speed option, and the GN/BN op bandwidth against a copy.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+MODE=${1:-run}
+WH=$(realpath -m "${2:-wheelhouse}")
+PY=${PYTHON:-python}
+OUT=${OUT:-output/perf_gpu}
+
+pack() {
+  mkdir -p "$WH"
+  "$PY" -m pip download --no-deps --no-binary :all: -d "$WH" "pb1-detectron2==0.6"
+  "$PY" -m pip wheel --no-deps -w "$WH" .
+  # gn_det's and detectron2's dependencies as installed here, less torch and its CUDA libs.
+  "$PY" -m pip freeze --exclude-editable \
+    | grep -v -i -E '^(torch|torchvision|triton|nvidia-|pb1-detectron2|gn.det)' > "$WH/requirements.txt"
+  "$PY" -m pip download --no-deps --only-binary :all: -d "$WH" -r "$WH/requirements.txt"
+  echo "wheelhouse ready: $WH (copy it with this repository to the GPU machine)"
+}
+
+install_offline() {
+  if "$PY" -c "import detectron2, gn_det" 2>/dev/null; then return; fi
+  export PIP_NO_INDEX=1 PIP_FIND_LINKS="$WH"
+  "$PY" -m pip install -r "$WH/requirements.txt"
+  if ! "$PY" -c "import detectron2" 2>/dev/null; then
+    # install_detectron2.py reads the sdist from an index: serve the wheelhouse locally.
+    mkdir -p "$WH/simple/pb1-detectron2"
+    echo '<a href="../../pb1-detectron2-0.6.tar.gz">pb1-detectron2-0.6.tar.gz</a>' \
+      > "$WH/simple/pb1-detectron2/index.html"
+    "$PY" -m http.server 8765 --bind 127.0.0.1 --directory "$WH" >/dev/null 2>&1 &
+    SERVER=$!
+    trap 'kill $SERVER 2>/dev/null || true' EXIT
+    sleep 1
+    PIP_INDEX_URL=http://127.0.0.1:8765/simple "$PY" tools/install_detectron2.py
+    kill $SERVER; trap - EXIT
+  fi
+  "$PY" -m pip install --no-deps gn_det --find-links "$WH" || "$PY" -m pip install --no-deps -e .
+}
+
+run() {
+  install_offline
+  "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'; print(torch.cuda.get_device_name(0), torch.__version__)"
+  mkdir -p "$OUT"
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/gpu.txt" || true
+  R50=configs/COCO/mask_rcnn_R_50_FPN_1x_gn.yaml
+  # MODEL.DEVICE is cuda by default; KEY VALUE overrides would have to come last.
+  COMMON=(--config-file "$R50" --synthetic 800x1333 --batch 2)
+  # 1. The speed options, interleaved; ratios against FrozenBN with folding (the fair baseline).
+  "$PY" tools/benchmark.py "${COMMON[@]}" --iters 20 --warmup 5 --json "$OUT/r50_fp32.json" \
+    --norms FrozenBN FrozenBN+nofold GN GN+channels_last GN+compile GN+channels_last+compile \
+    | tee "$OUT/r50_fp32.txt"
+  # 2. Mixed precision: bf16 (no loss scaler needed) and fp16 (GradScaler), both norms.
+  "$PY" tools/benchmark.py "${COMMON[@]}" --iters 20 --warmup 5 --json "$OUT/r50_amp.json" \
+    --norms FrozenBN+bf16 FrozenBN+channels_last+bf16 GN+bf16 GN+channels_last+bf16 \
+    GN+fp16 GN+channels_last+compile+bf16 | tee "$OUT/r50_amp.txt"
+  # 3. GN and BN alone on the model's GN shapes vs a copy (fp32, then bf16 channels_last).
+  "$PY" tools/benchmark.py "${COMMON[@]}" --norms GN --ops-only --ops-compile \
+    --json "$OUT/ops_fp32.json" | tee "$OUT/ops_fp32.txt"
+  "$PY" tools/benchmark.py "${COMMON[@]}" --norms GN+channels_last+bf16 --ops-only \
+    --ops-compile --json "$OUT/ops_bf16_nhwc.json" | tee "$OUT/ops_bf16_nhwc.txt"
+  # 4. Correctness of the options on this machine (the same tests as on CPU).
+  "$PY" -m pytest -q tests/speed | tail -3 | tee "$OUT/tests.txt"
+  echo "results in $OUT"
+}
+
+case "$MODE" in
+  pack) pack ;;
+  run) run ;;
+  *) echo "usage: $0 pack|run [WHEELHOUSE]" >&2; exit 2 ;;
+esac
