@@ -1,6 +1,7 @@
 from .convert_norm import apply_norm_spec, convert_norms, convs_with_norm, norm_parts
 from .meta_arch import GNDetRCNN, validate_norm_config
 from .norm import NORM_KINDS, NORM_PARTS, NormConfigError, NormSpec
+from .weight_standardization import WSConv2d, convert_conv_to_ws, standardize_weight
 
 __all__ = [
     "GNDetRCNN",
@@ -8,9 +9,12 @@ __all__ = [
     "NORM_PARTS",
     "NormConfigError",
     "NormSpec",
+    "WSConv2d",
     "apply_norm_spec",
+    "convert_conv_to_ws",
     "convert_norms",
     "convs_with_norm",
     "norm_parts",
+    "standardize_weight",
     "validate_norm_config",
 ]

@@ -11,6 +11,7 @@ from detectron2.modeling.backbone import FPN, ResNet
 from torch import nn
 
 from .norm import GROUP_NORM_KINDS, NormConfigError
+from .weight_standardization import convert_conv_to_ws
 
 _CONVS_WITH_NORM = (Conv2d, DeformConv, ModulatedDeformConv)
 
@@ -89,10 +90,16 @@ def apply_norm_spec(spec, backbone, roi_heads, freeze_at):
     """Apply ``spec`` to the parts it names; ResNets are re-frozen up to ``freeze_at``.
 
     Re-freezing keeps frozen stages normalizing (GN) or turns their BN into FrozenBN,
-    as ``ResNet.freeze`` does at build time, with no trainable parameter left there.
+    as ``ResNet.freeze`` does at build time, with no trainable parameter left there. With
+    ``spec.ws`` those convs then become ``WSConv2d`` (same parameters and keys).
     """
     parts = norm_parts(backbone, roi_heads)
-    convert_norms([c for part in spec.parts for c in parts[part]], spec)
+    chosen = [c for part in spec.parts for c in parts[part]]
+    convert_norms(chosen, spec)
+    if spec.ws:
+        convs = [conv for _, conv in chosen]
+        convert_conv_to_ws(backbone, convs)
+        convert_conv_to_ws(roi_heads, convs)
     if "backbone" in spec.parts:
         for resnet in (m for m in backbone.modules() if isinstance(m, ResNet)):
             resnet.freeze(freeze_at)

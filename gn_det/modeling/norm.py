@@ -20,6 +20,14 @@ class NormConfigError(ValueError):
     """A MODEL.NORM.* value that cannot build a model; the message names key, value and fix."""
 
 
+def ws_needs_gn(kind):
+    """The error for MODEL.NORM.WS with a norm kind that is not GroupNorm."""
+    return (
+        f"MODEL.NORM.WS=True with MODEL.NORM.TYPE={kind!r}: Weight Standardization applies "
+        "to convs followed by GroupNorm; set MODEL.NORM.TYPE to GN, LN or IN, or WS False."
+    )
+
+
 @dataclass(frozen=True)
 class NormSpec:
     """What MODEL.NORM.* asks for, validated."""
@@ -29,6 +37,7 @@ class NormSpec:
     num_groups: int = 32
     channels_per_group: int = 0
     eps: float = 1e-5
+    ws: bool = False
 
     def __post_init__(self):
         if self.kind not in NORM_KINDS:
@@ -48,12 +57,16 @@ class NormSpec:
                 f"MODEL.NORM.CHANNELS_PER_GROUP={self.channels_per_group} must be >= 0 "
                 "(0 means: use MODEL.NORM.NUM_GROUPS)."
             )
+        if self.ws and self.kind not in GROUP_NORM_KINDS:
+            raise NormConfigError(ws_needs_gn(self.kind))
 
     @classmethod
     def from_config(cls, cfg):
         """The spec of ``cfg.MODEL.NORM``, or None when TYPE is "" (detectron2's keys rule)."""
         node = cfg.MODEL.NORM
         if node.TYPE == "":
+            if node.WS:
+                raise NormConfigError(ws_needs_gn(""))
             return None
         return cls(
             kind=node.TYPE,
@@ -61,6 +74,7 @@ class NormSpec:
             num_groups=node.NUM_GROUPS,
             channels_per_group=node.CHANNELS_PER_GROUP,
             eps=node.EPS,
+            ws=node.WS,
         )
 
     def group_count(self, channels):

@@ -1,0 +1,38 @@
+"""Check every cell before anything runs: the config loads and each cell's model builds.
+
+Each cell's model is built on the ``meta`` device (shapes only), so a GN group count that
+does not divide one of the model's real layers marks that cell invalid, naming the layer.
+"""
+
+import os
+
+from ..engine.model_check import build_meta_model
+from ..engine.setup import ConfigError, load_config
+from ..modeling import NormConfigError
+from .grid import SweepError
+
+
+def load_base_config(config_file, opts):
+    """The sweep's config (file + user overrides); SweepError if it is missing or bad."""
+    if not config_file or not os.path.isfile(config_file):
+        raise SweepError(f"--config-file {config_file or '(none)'} does not exist")
+    try:
+        return load_config(config_file, opts)
+    except (ConfigError, NormConfigError) as e:
+        raise SweepError(str(e)) from None
+
+
+def invalid_reason(task, cell):
+    """Why ``cell`` cannot run (one line), or None if its config loads and its model builds."""
+    try:
+        opts = [*task.cell_opts(cell), "MODEL.DEVICE", "cpu"]  # shapes only: no device needed
+        build_meta_model(load_config(task.config_file, opts))
+    except (ConfigError, NormConfigError) as e:
+        return str(e)
+    return None
+
+
+def validate_cells(task, cells):
+    """{cell: reason} for the cells that cannot run."""
+    reasons = {cell: invalid_reason(task, cell) for cell in cells}
+    return {cell: r for cell, r in reasons.items() if r}

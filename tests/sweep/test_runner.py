@@ -1,0 +1,173 @@
+"""Sweep runner with a fake training tool: skip, resume, failures, results.csv and plots."""
+
+import json
+import os
+
+from gn_det.sweep import (
+    BaseSchedule,
+    ClassificationTask,
+    DetectionTask,
+    Sweep,
+    build_grid,
+    markdown_table,
+    plot_sweep,
+    read_results,
+)
+from gn_det.sweep.runner import failure_reason
+
+from ..conftest import TINY_CONFIG, tiny_cfg
+
+
+class FakeTool:
+    """Stands in for the training tool: writes what a finished (or failed) run leaves."""
+
+    def __init__(self, fail=(), detection=False):
+        self.calls, self.fail, self.detection = [], set(fail), detection
+
+    def __call__(self, argv, log_path):
+        self.calls.append(argv)
+        key = "OUTPUT_DIR" if self.detection else "--output-dir"
+        folder = argv[argv.index(key) + 1]
+        batch = int(
+            argv[argv.index("SOLVER.IMS_PER_BATCH" if self.detection else "--batch-size") + 1]
+        )
+        if os.path.basename(folder) in self.fail:
+            with open(log_path, "a") as f:
+                f.write("loss\nerror: training diverged at iteration 3 (loss nan)\n")
+            return 1
+        if self.detection:
+            open(os.path.join(folder, "model_final.pth"), "w").close()
+            with open(os.path.join(folder, "metrics.json"), "w") as f:
+                f.write(
+                    json.dumps({"iteration": 9, "bbox/AP": 50.0 + batch, "segm/AP": 40.0}) + "\n"
+                )
+        else:
+            with open(os.path.join(folder, "results.json"), "w") as f:
+                json.dump({"top1_error": 10.0 - batch, "wall_s": 2.5, "status": "done"}, f)
+        return 0
+
+
+def classification_sweep(out, runner, norms=("BN", "GN"), batches=(4, 2)):
+    schedule = BaseSchedule.from_config(tiny_cfg(), batch=4, lr=0.1)
+    task = ClassificationTask(
+        str(TINY_CONFIG), ["MODEL.NORM.EPS", "1e-5"], schedule, ["--num-images", "9"], epochs=3
+    )
+    return Sweep(task, build_grid(list(norms), list(batches)), str(out), runner=runner,
+                 log=lambda msg: None)  # fmt: skip
+
+
+def test_cells_run_with_scaled_lr_and_rows_are_written(tmp_path):
+    tool = FakeTool()
+    rows = classification_sweep(tmp_path, tool).run()
+    assert [r["status"] for r in rows] == ["done"] * 4
+    argv = tool.calls[2]  # BN at batch 2 (cells run batch-major)
+    assert argv[argv.index("--lr") + 1] == "0.05" and argv[argv.index("--epochs") + 1] == "3"
+    assert argv[argv.index("--num-images") + 1] == "9"
+    assert argv[-4:] == ["MODEL.NORM.EPS", "1e-5", "MODEL.NORM.TYPE", "BN"]
+    csv_rows = read_results(tmp_path / "results.csv")
+    assert csv_rows[2]["top1_error"] == 8.0 and csv_rows[2]["wall_s"] == 2.5
+    assert csv_rows[2]["norm"] == "BN" and csv_rows[2]["batch"] == 2
+
+
+def test_finished_cells_are_skipped_and_unfinished_resumed(tmp_path):
+    classification_sweep(tmp_path, FakeTool(), norms=["GN"], batches=[4]).run()
+    # A cell that started earlier but never finished (killed): it is resumed.
+    os.makedirs(tmp_path / "BN_b4")
+    (tmp_path / "BN_b4" / "sweep_cell.json").write_text('{"status": "running", "wall_s": 7}')
+    tool = FakeTool()
+    rows = classification_sweep(tmp_path, tool, batches=[4]).run()
+    assert len(tool.calls) == 1 and "--resume" in tool.calls[0]
+    assert "/BN_b4" in tool.calls[0][tool.calls[0].index("--output-dir") + 1]
+    assert [r["status"] for r in rows] == ["done", "done"]
+
+
+def test_failed_cell_is_recorded_and_the_sweep_goes_on(tmp_path):
+    tool = FakeTool(fail={"BN_b2"})
+    rows = classification_sweep(tmp_path, tool).run()
+    assert [r["status"] for r in rows] == ["done", "done", "failed", "done"]
+    assert rows[2]["reason"] == "training diverged at iteration 3 (loss nan)"
+    assert read_results(tmp_path / "results.csv")[2]["status"] == "failed"
+    again = FakeTool()
+    classification_sweep(tmp_path, again).run()
+    assert again.calls == []  # failed cells stay failed unless retried
+    classification_sweep(tmp_path, again).run(retry_failed=True)
+    assert len(again.calls) == 1 and "--resume" in again.calls[0]
+
+
+def test_success_without_a_result_is_a_failure(tmp_path):
+    rows = classification_sweep(tmp_path, lambda argv, log: 0, norms=["GN"], batches=[2]).run()
+    assert rows[0]["status"] == "failed" and "without a top1_error result" in rows[0]["reason"]
+    assert failure_reason(str(tmp_path / "missing.log"), 3) == "exit status 3"
+
+
+def test_invalid_cells_are_not_run(tmp_path):
+    sweep = classification_sweep(tmp_path, FakeTool())
+    sweep.invalid = {sweep.cells[0]: "MODEL.NORM.NUM_GROUPS=48 does not divide ..."}
+    rows = sweep.run()
+    assert rows[0]["status"] == "invalid" and "NUM_GROUPS=48" in rows[0]["reason"]
+    assert len(sweep.runner.calls) == 3
+
+
+def test_detection_cells_scale_the_schedule_and_read_ap(tmp_path):
+    tool = FakeTool(detection=True)
+    task = DetectionTask(str(TINY_CONFIG), [], BaseSchedule.from_config(tiny_cfg()))
+    cells = build_grid(["GN", "GN+WS"], [8, 2])
+    rows = Sweep(task, cells, str(tmp_path), runner=tool, log=lambda m: None).run()
+    assert [r["bbox_ap"] for r in rows] == [58.0, 58.0, 52.0, 52.0]
+    argv = tool.calls[3]
+    opts = dict(zip(argv[4::2], argv[5::2]))
+    assert opts["MODEL.NORM.WS"] == "True" and opts["SOLVER.BASE_LR"] == "0.01"
+    assert opts["SOLVER.MAX_ITER"] == "1900" and rows[3]["iters"] == "1900"
+    written = plot_sweep(rows, task, str(tmp_path))
+    assert sorted(os.path.basename(p) for p in written) == [
+        "bbox_ap_vs_batch.png",
+        "segm_ap_vs_batch.png",
+    ]
+    assert all(os.path.getsize(p) > 1000 for p in written)
+
+
+def test_group_plots(tmp_path):
+    rows = [{"norm": "GN", "batch": 4, "groups": g, "channels_per_group": None,
+             "status": "done", "top1_error": 10.0 + g} for g in (1, 8, 32)]  # fmt: skip
+    rows.append({**rows[0], "groups": 16, "status": "failed", "top1_error": None})
+    written = plot_sweep(rows, ClassificationTask, str(tmp_path))
+    assert [os.path.basename(p) for p in written] == ["top1_error_vs_groups.png"]
+
+
+def test_a_stopped_sweep_leaves_the_cell_to_resume(tmp_path):
+    def stopped(argv, log):
+        raise KeyboardInterrupt
+
+    sweep = classification_sweep(tmp_path, stopped, norms=["GN"], batches=[2])
+    try:
+        sweep.run()
+    except KeyboardInterrupt:
+        pass
+    assert sweep.rows()[0]["status"] == "pending"
+    tool = FakeTool()
+    classification_sweep(tmp_path, tool, norms=["GN"], batches=[2]).run()
+    assert "--resume" in tool.calls[0]
+
+
+def test_markdown_table_pivots_norms_by_batch():
+    rows = [
+        {"norm": "BN", "batch": 2, "status": "done", "bbox_ap": 1.25},
+        {"norm": "BN", "batch": 8, "status": "failed", "bbox_ap": None},
+        {"norm": "GN", "batch": 8, "groups": 16, "status": "done", "bbox_ap": 30.0},
+    ]
+    assert markdown_table(rows, "bbox_ap").splitlines() == [
+        "| norm | batch 8 | batch 2 |",
+        "|---|---|---|",
+        "| BN | failed | 1.2 |",
+        "| GN (G=16) | 30.0 |  |",
+    ]
+
+
+def test_rows_of_an_earlier_grid_in_the_same_folder_are_kept(tmp_path):
+    classification_sweep(tmp_path, FakeTool(), norms=["BN"], batches=[4, 2]).run()
+    rows = classification_sweep(tmp_path, FakeTool(), norms=["GN"], batches=[2]).run()
+    assert [(r["norm"], r["batch"]) for r in rows] == [("GN", 2), ("BN", 4), ("BN", 2)]
+    assert [r["folder"] for r in read_results(tmp_path / "results.csv")] == [
+        "GN_b2", "BN_b4", "BN_b2"
+    ]  # fmt: skip
+    assert read_results(tmp_path / "results.csv")[2]["lr"] == 0.05
