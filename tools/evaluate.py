@@ -26,7 +26,7 @@ from gn_det.engine import (
     load_config,
     setup_cfg,
 )
-from gn_det.engine.launch import LaunchError, launch
+from gn_det.engine.launch import LaunchError, launch_from_args
 from gn_det.engine.weights import check_weights
 from gn_det.evaluation.coco_eval import evaluate_coco, load_coco_gt
 from gn_det.evaluation.errors import EvaluationInputError
@@ -111,16 +111,7 @@ def cli(argv=None):
                 "a model needs its weights: add MODEL.WEIGHTS path/to/model.pth"
             )
         check_weights(cfg.MODEL.WEIGHTS)
-        launch(
-            evaluate_model,
-            args.num_gpus,
-            num_machines=args.num_machines,
-            machine_rank=args.machine_rank,
-            dist_url=args.dist_url,
-            args=(args,),
-            cpu=cfg.MODEL.DEVICE == "cpu",
-            clean_errors=INPUT_ERRORS,
-        )
+        launch_from_args(evaluate_model, args, cfg, INPUT_ERRORS)
     except (*INPUT_ERRORS, LaunchError) as e:
         sys.exit(f"error: {e}")
 

@@ -33,7 +33,7 @@ from gn_det.engine import (
 )
 from gn_det.engine.checkpoint import CheckpointError
 from gn_det.engine.divergence import DivergenceError, DivergenceGuard
-from gn_det.engine.launch import LaunchError, launch
+from gn_det.engine.launch import LaunchError, launch_from_args
 from gn_det.engine.preflight import preflight
 from gn_det.engine.resume import ExactResumeHook
 from gn_det.modeling import NormConfigError
@@ -109,16 +109,7 @@ def cli(argv=None):
         checks = dict(num_machines=args.num_machines, eval_only=args.eval_only, resume=args.resume)
         for warning in preflight(cfg, num_processes=args.num_gpus, **checks):
             print(f"warning: {warning}", file=sys.stderr)
-        launch(
-            main,
-            args.num_gpus,
-            num_machines=args.num_machines,
-            machine_rank=args.machine_rank,
-            dist_url=args.dist_url,
-            args=(args,),
-            cpu=cfg.MODEL.DEVICE == "cpu",
-            clean_errors=CLEAN_ERRORS,
-        )
+        launch_from_args(main, args, cfg, CLEAN_ERRORS)
     except (*CLEAN_ERRORS, LaunchError) as e:
         sys.exit(f"error: {e}")
 

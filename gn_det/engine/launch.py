@@ -81,6 +81,22 @@ def launch(
         raise LaunchError(f"process {rank} of {world_size} stopped {why}") from None
 
 
+def launch_from_args(main_func, args, cfg, clean_errors=()):
+    """``launch(main_func, args)`` with detectron2's command-line ``args`` (``--num-gpus``,
+    ``--num-machines``, ``--machine-rank``, ``--dist-url``); CPU processes when ``cfg`` runs
+    on the CPU."""
+    return launch(
+        main_func,
+        args.num_gpus,
+        num_machines=args.num_machines,
+        machine_rank=args.machine_rank,
+        dist_url=args.dist_url,
+        args=(args,),
+        cpu=cfg.MODEL.DEVICE == "cpu",
+        clean_errors=clean_errors,
+    )
+
+
 def _cpu_worker(
     local_rank, main_func, args, world_size, num_processes, machine_rank, dist_url, clean, timeout
 ):
