@@ -23,13 +23,14 @@ $(STAMP): pyproject.toml tools/install_detectron2.py gn_det/compat/detectron2_C.
 
 demo: setup
 	$(BIN)/python tools/train_net.py --config-file $(DEMO_CONFIG) OUTPUT_DIR $(DEMO_OUT)
-	@PYTHONWARNINGS=ignore $(BIN)/python -m gn_det.engine.summary $(DEMO_OUT)/metrics.json --label demo
+	@PYTHONWARNINGS=ignore $(BIN)/python -m gn_det.cli.summary $(DEMO_OUT)/metrics.json --label demo
 
 test: setup
 	$(BIN)/python -m pytest -q tests
 
 lint: setup
 	$(BIN)/ruff check gn_det tools tests
+	$(BIN)/lint-imports
 	$(BIN)/ruff format --check gn_det tools tests
 
 format: setup

@@ -2,6 +2,12 @@
 
 from detectron2.config import CfgNode as CN
 
+from .utils.errors import GNDetError
+
+
+class ConfigError(GNDetError, ValueError):
+    """A config file, override or value that cannot be used; the message names the key."""
+
 
 def add_gn_det_config(cfg):
     """Add gn_det's keys (``MODEL.NORM.*``, ``DATASETS.REGISTER_COCO``) to a detectron2 config."""
@@ -38,8 +44,8 @@ def add_gn_det_config(cfg):
     # used in DATASETS.TRAIN / DATASETS.TEST.
     cfg.DATASETS.REGISTER_COCO = []
 
-    # Speed options (gn_det/speed/, measured in projects/Performance/README.md). They change
-    # how the model computes, not its parameters or checkpoint keys.
+    # Speed options (gn_det/modeling/speed/, measured in projects/Performance/README.md).
+    # They change how the model computes, not its parameters or checkpoint keys.
     cfg.MODEL.SPEED = CN()
     # Store conv weights (backbone, FPN, RPN and ROI heads) in channels_last (NHWC) memory
     # format, so activations flow NHWC: faster convs with cuDNN tensor cores and oneDNN.

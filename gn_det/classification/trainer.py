@@ -14,7 +14,7 @@ from detectron2.engine import SimpleTrainer, hooks
 from detectron2.solver import build_lr_scheduler, build_optimizer
 from detectron2.utils.events import CommonMetricPrinter, JSONWriter
 
-from ..engine.checkpoint import GNDetCheckpointer
+from ..checkpoint.checkpointer import GNDetCheckpointer
 from ..engine.divergence import DivergenceGuard
 from .batches import ShuffledBatches
 from .model import ResNetClassifier

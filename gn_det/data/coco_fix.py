@@ -12,7 +12,8 @@ import json
 import os
 from collections import Counter
 
-from ..engine.atomic_file import atomic_open
+from ..utils.atomic_file import atomic_open
+from .datasets import DatasetError
 
 
 def cleaned_coco(data, problems):
@@ -66,7 +67,7 @@ def write_cleaned(data, problems, source, fix_out):
     """Write the cleaned copy to ``fix_out`` (atomically; never over ``source``); return the
     Counter of changes."""
     if os.path.abspath(fix_out) == os.path.abspath(source):
-        raise ValueError(f"--fix-out {fix_out} is the input file; choose another path")
+        raise DatasetError(f"--fix-out {fix_out} is the input file; choose another path")
     cleaned, changes = cleaned_coco(data, problems)
     folder = os.path.dirname(os.path.abspath(fix_out))
     os.makedirs(folder, exist_ok=True)

@@ -13,13 +13,14 @@ from functools import partial
 from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.data.datasets import load_coco_json
 
+from ..utils.errors import GNDetError
 from .shapes import SHAPE_CLASSES, ensure_shapes_dataset
 
 SHAPES_DATASETS = {"shapes_train": "train", "shapes_val": "val"}
 _COCO_KEYS = ("images", "annotations", "categories")
 
 
-class DatasetError(ValueError):
+class DatasetError(GNDetError, ValueError):
     """A dataset that cannot be loaded; the message names the dataset and file."""
 
 

@@ -26,7 +26,7 @@ from detectron2.data.samplers import (
     TrainingSampler,
 )
 
-from ..engine.rng import seeded_rng
+from ..utils.rng import seeded_rng
 
 SAMPLERS = ("TrainingSampler", "RepeatFactorTrainingSampler", "RandomSubsetTrainingSampler")
 

@@ -1,17 +1,9 @@
-from .checkpoint import GNDetCheckpointer, UnsafeCheckpointError
-from .evaluation import build_coco_evaluator, final_ap_line, read_final_metrics, task_ap
-from .load_report import WeightsMismatchError
-from .setup import ConfigError, load_config, setup_cfg
+"""The training runtime: config setup, pre-launch checks, process launch, the trainer and its
+hooks (exact resume, divergence stop)."""
 
-__all__ = [
-    "ConfigError",
-    "GNDetCheckpointer",
-    "UnsafeCheckpointError",
-    "WeightsMismatchError",
-    "build_coco_evaluator",
-    "final_ap_line",
-    "load_config",
-    "read_final_metrics",
-    "setup_cfg",
-    "task_ap",
-]
+from .launch import LaunchError, launch, launch_from_args
+from .setup import ConfigError, load_config, setup_cfg
+from .trainer import Trainer
+
+__all__ = ["ConfigError", "LaunchError", "Trainer", "launch", "launch_from_args", "load_config",
+           "setup_cfg"]  # fmt: skip

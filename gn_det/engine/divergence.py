@@ -16,13 +16,14 @@ import sys
 import torch
 from detectron2.engine import HookBase
 
-from .checkpoint import CheckpointError, check_checkpoint_file
+from ..checkpoint.checkpointer import CheckpointError, check_checkpoint_file
+from ..utils.errors import GNDetError
 
 # The logger of detectron2's training loop, which logs every exception with its traceback.
 TRAIN_LOOP_LOGGER = "detectron2.engine.train_loop"
 
 
-class DivergenceError(FloatingPointError):
+class DivergenceError(GNDetError, FloatingPointError):
     """Training produced a non-finite loss; the message names the iteration and losses."""
 
 

@@ -17,12 +17,15 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from detectron2.engine import launch as d2_launch
 
+from ..compat.detectron2_private import set_local_process_group
+from ..utils.errors import GNDetError
+
 DEFAULT_TIMEOUT = timedelta(minutes=30)
 # Exit code of a worker that stopped on an expected error (after printing it).
 CLEAN_ERROR_EXIT = 2
 
 
-class LaunchError(RuntimeError):
+class LaunchError(GNDetError, RuntimeError):
     """A worker process of a multi-process run failed."""
 
 
@@ -42,13 +45,12 @@ def launch(
     dist_url=None,
     args=(),
     cpu=None,
-    clean_errors=(),
     timeout=DEFAULT_TIMEOUT,
 ):
     """Run ``main_func(*args)`` in ``num_processes`` processes on each of ``num_machines``.
 
     ``cpu`` (default: no CUDA available) selects gloo CPU processes; otherwise detectron2's
-    CUDA ``launch`` runs. A CPU worker that raises one of ``clean_errors`` prints
+    CUDA ``launch`` runs. A CPU worker that raises a GNDetError (a user error) prints
     ``error: <message>`` and the launcher raises LaunchError instead of a traceback.
     """
     cpu = not torch.cuda.is_available() if cpu is None else cpu
@@ -72,7 +74,7 @@ def launch(
         mp.start_processes(
             _cpu_worker,
             nprocs=num_processes,
-            args=(*worker_args, clean_errors, timeout),
+            args=(*worker_args, timeout),
             start_method="spawn",
         )
     except mp.ProcessExitedException as e:
@@ -81,7 +83,7 @@ def launch(
         raise LaunchError(f"process {rank} of {world_size} stopped {why}") from None
 
 
-def launch_from_args(main_func, args, cfg, clean_errors=()):
+def launch_from_args(main_func, args, cfg):
     """``launch(main_func, args)`` with detectron2's command-line ``args`` (``--num-gpus``,
     ``--num-machines``, ``--machine-rank``, ``--dist-url``); CPU processes when ``cfg`` runs
     on the CPU."""
@@ -93,12 +95,11 @@ def launch_from_args(main_func, args, cfg, clean_errors=()):
         dist_url=args.dist_url,
         args=(args,),
         cpu=cfg.MODEL.DEVICE == "cpu",
-        clean_errors=clean_errors,
     )
 
 
 def _cpu_worker(
-    local_rank, main_func, args, world_size, num_processes, machine_rank, dist_url, clean, timeout
+    local_rank, main_func, args, world_size, num_processes, machine_rank, dist_url, timeout
 ):
     rank = machine_rank * num_processes + local_rank
     dist.init_process_group(
@@ -108,12 +109,12 @@ def _cpu_worker(
         ranks = list(range(machine * num_processes, (machine + 1) * num_processes))
         group = dist.new_group(ranks)
         if machine == machine_rank:
-            comm._LOCAL_PROCESS_GROUP = group
+            set_local_process_group(group)
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // num_processes))
     comm.synchronize()
     try:
         main_func(*args)
-    except clean as e:
+    except GNDetError as e:
         print(f"error: {e}", file=sys.stderr, flush=True)
         sys.exit(CLEAN_ERROR_EXIT)
     dist.destroy_process_group()

@@ -10,13 +10,14 @@ import os
 import torch
 from detectron2.engine import DefaultTrainer
 
+from ..checkpoint.checkpointer import resumable_checkpoint
+from ..checkpoint.weights import check_weights
+from ..compat.detectron2_private import ddp_runs_on_cpu
 from ..data import prepare_datasets
 from ..data.quick_check import quick_check_datasets
 from ..data.resumable_loader import SAMPLERS
-from .checkpoint import resumable_checkpoint
 from .model_check import check_model
 from .setup import ConfigError
-from .weights import check_weights
 
 
 def check_devices(cfg, num_processes, num_machines):
@@ -29,6 +30,12 @@ def check_devices(cfg, num_processes, num_machines):
         raise ConfigError(
             f"--num-gpus {num_processes} but this machine has "
             f"{torch.cuda.device_count()} CUDA device(s)"
+        )
+    if cfg.MODEL.DEVICE == "cpu" and num_processes * num_machines > 1 and not ddp_runs_on_cpu():
+        raise ConfigError(
+            f"--num-gpus {num_processes} on the CPU needs detectron2's create_ddp_model to skip "
+            "device_ids for CPU models, an edit that tools/install_detectron2.py makes and this "
+            "detectron2 (a full build) lacks: run with --num-gpus 1, or on CUDA devices"
         )
 
 

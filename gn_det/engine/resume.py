@@ -13,7 +13,7 @@ import detectron2.utils.comm as comm
 from detectron2.engine import HookBase
 
 from ..data.resumable_loader import ResumableTrainLoader
-from .rng import rng_state, set_rng_state
+from ..utils.rng import rng_state, set_rng_state
 
 logger = logging.getLogger(__name__)
 

@@ -8,15 +8,11 @@ from detectron2.config import get_cfg
 from detectron2.engine import default_setup
 from detectron2.utils.logger import setup_logger
 
-from ..config import add_gn_det_config
+from ..config import ConfigError, add_gn_det_config
 from ..data import prepare_datasets
 from ..modeling import validate_norm_config
 
 logger = logging.getLogger(__name__)
-
-
-class ConfigError(ValueError):
-    """A config file or override that detectron2's config system rejects."""
 
 
 def load_config(config_file, opts=()):

@@ -6,15 +6,15 @@ import detectron2.utils.comm as comm
 from detectron2.config import configurable
 from detectron2.modeling import META_ARCH_REGISTRY, GeneralizedRCNN
 
-from ..speed import (
+from .convert_norm import apply_norm_spec, cpu_sync_batchnorm
+from .norm import NormConfigError, NormSpec
+from .speed import (
     SpeedConfigError,
     SpeedOptions,
     apply_speed_options,
     autocast,
     outputs_to_float32,
 )
-from .convert_norm import apply_norm_spec, cpu_sync_batchnorm
-from .norm import NormConfigError, NormSpec
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ class GNDetRCNN(GeneralizedRCNN):
     """GeneralizedRCNN built by detectron2's stock builders, then given the norm of
     ``MODEL.NORM.TYPE`` in the parts of ``MODEL.NORM.PARTS``. With TYPE "" it is
     exactly GeneralizedRCNN. Checkpoint keys are those of the stock model. ``MODEL.SPEED.*``
-    (gn_det/speed/) then sets how it computes: BN folding, channels_last, compile, autocast."""
+    (gn_det/modeling/speed/) then sets how it computes: BN folding, channels_last, compile,
+    autocast."""
 
     @configurable
     def __init__(self, *, amp_dtype=None, **kwargs):

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from detectron2.layers import get_norm
 from torch import nn
 
+from ..utils.errors import GNDetError
+
 # Kinds that MODEL.NORM.TYPE accepts ("" leaves detectron2's per-part keys in charge).
 NORM_KINDS = ("FrozenBN", "BN", "SyncBN", "GN", "LN", "IN", "none")
 # Parts of Mask R-CNN that MODEL.NORM.PARTS can name.
@@ -16,7 +18,7 @@ NORM_PARTS = ("backbone", "fpn", "box_head", "mask_head")
 GROUP_NORM_KINDS = ("GN", "LN", "IN")
 
 
-class NormConfigError(ValueError):
+class NormConfigError(GNDetError, ValueError):
     """A MODEL.NORM.* value that cannot build a model; the message names key, value and fix."""
 
 
@@ -104,3 +106,14 @@ class NormSpec:
                 raise NormConfigError(f"{self.group_setting()} does not divide {channels} channels")
             return nn.GroupNorm(groups, channels, eps=self.eps)
         return get_norm(self.kind, channels)
+
+
+def norm_metadata(spec):
+    """What a checkpoint records of its norm, so that loading can check the model matches."""
+    meta = {"kind": spec.kind}
+    if spec.kind == "GN":
+        if spec.channels_per_group:
+            meta["channels_per_group"] = spec.channels_per_group
+        else:
+            meta["num_groups"] = spec.num_groups
+    return meta

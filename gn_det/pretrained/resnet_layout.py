@@ -1,5 +1,7 @@
 """ResNet depths by their blocks per stage, shared by every checkpoint layout."""
 
+from ..utils.errors import GNDetError
+
 # Blocks in res2..res5 for each depth; depths >= 50 use bottleneck blocks (3 convs).
 STAGE_BLOCKS = {
     18: (2, 2, 2, 2),
@@ -10,7 +12,7 @@ STAGE_BLOCKS = {
 }
 
 
-class ConvertError(ValueError):
+class ConvertError(GNDetError, ValueError):
     """A source checkpoint that cannot be converted; the message says why and what to do."""
 
 

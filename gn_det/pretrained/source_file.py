@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import torch
 
-from ..engine.checkpoint import (
+from ..checkpoint.checkpointer import (
     CheckpointError,
     UnsafeCheckpointError,
     check_checkpoint_file,

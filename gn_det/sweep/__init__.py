@@ -4,11 +4,12 @@ from .grid import Cell, SweepError, build_grid
 from .plots import plot_sweep
 from .results import markdown_table, read_results, write_results
 from .runner import Sweep
-from .schedule import BaseSchedule
+from .schedule import SCHEDULES, BaseSchedule
 from .tasks import TASKS, ClassificationTask, DetectionTask
 from .validate import load_base_config, validate_cells
 
 __all__ = [
+    "SCHEDULES",
     "BaseSchedule",
     "Cell",
     "ClassificationTask",

@@ -7,9 +7,10 @@ Standardization): ``"GN+WS"`` means ``MODEL.NORM.TYPE GN MODEL.NORM.WS True``.
 from dataclasses import dataclass
 
 from ..modeling import NORM_KINDS
+from ..utils.errors import GNDetError
 
 
-class SweepError(ValueError):
+class SweepError(GNDetError, ValueError):
     """A sweep that cannot run as asked (bad grid, config or folder); one line, exit 1."""
 
 

@@ -2,7 +2,7 @@
 
 import csv
 
-from ..engine.atomic_file import atomic_open
+from ..utils.atomic_file import atomic_open
 
 BASE_FIELDS = ("norm", "batch", "groups", "channels_per_group", "lr", "iters")
 TAIL_FIELDS = ("wall_s", "status", "reason", "folder")

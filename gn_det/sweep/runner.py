@@ -10,7 +10,7 @@ import os
 import subprocess
 import time
 
-from ..engine.atomic_file import atomic_open
+from ..utils.atomic_file import atomic_open
 from .results import read_results, write_results
 
 CELL_STATE = "sweep_cell.json"

@@ -1,25 +1,23 @@
 """What a cell runs and what it reports, for detection and for classification pretraining.
 
-Detection cells run ``tools/train_net.py`` (metric: COCO bbox and segm AP from the run's
-``metrics.json``); classification cells run ``tools/pretrain_backbone.py`` (metric: top-1
-error from ``results.json``). Each cell is a normal run of that tool in its own folder.
+Detection cells run ``python -m gn_det.cli.train_net`` (metric: COCO bbox and segm AP from
+the run's ``metrics.json``); classification cells run ``python -m gn_det.cli.pretrain_backbone``
+(metric: top-1 error from ``results.json``). Each cell is a normal run of that tool (the same
+as ``tools/<tool>.py``) in its own folder, from the installed gn_det.
 """
 
 import json
 import os
 import sys
-from pathlib import Path
 
-from ..engine.evaluation import read_final_metrics
-
-REPO = Path(__file__).resolve().parents[2]
+from ..evaluation.summary import read_final_metrics
 
 
 class DetectionTask:
     """Mask R-CNN training + COCO evaluation per cell; finished = final checkpoint and AP."""
 
     name = "detection"
-    tool = "train_net.py"
+    tool = "gn_det.cli.train_net"
     metrics = ("bbox_ap", "segm_ap")
     lower_is_better = False
     labels = {"bbox_ap": "box AP", "segm_ap": "mask AP"}
@@ -35,7 +33,7 @@ class DetectionTask:
 
     def command(self, cell, folder, resume):
         """The argv that trains ``cell`` into ``folder``."""
-        argv = [sys.executable, str(REPO / "tools" / self.tool), "--config-file", self.config_file]
+        argv = [sys.executable, "-m", self.tool, "--config-file", self.config_file]
         argv += self.tool_args + (["--resume"] if resume else [])
         return argv + [*self.cell_opts(cell), "OUTPUT_DIR", str(folder)]
 
@@ -61,7 +59,7 @@ class ClassificationTask(DetectionTask):
     """Backbone classification pretraining per cell; finished = results.json status done."""
 
     name = "classification"
-    tool = "pretrain_backbone.py"
+    tool = "gn_det.cli.pretrain_backbone"
     metrics = ("top1_error",)
     lower_is_better = True
     labels = {"top1_error": "top-1 error (%)"}
@@ -75,7 +73,7 @@ class ClassificationTask(DetectionTask):
         return [*self.opts, *cell.norm_opts()]
 
     def command(self, cell, folder, resume):
-        argv = [sys.executable, str(REPO / "tools" / self.tool), "--config-file", self.config_file]
+        argv = [sys.executable, "-m", self.tool, "--config-file", self.config_file]
         argv += ["--output-dir", str(folder), "--batch-size", str(cell.batch)]
         argv += ["--lr", f"{self.schedule.lr_for(cell.batch):.6g}"]
         argv += ["--epochs", str(self.epochs)] if self.epochs else []

@@ -3,20 +3,20 @@
 import json
 import os
 import re
-import runpy
 import socket
 
 import pytest
 import torch
 
+from gn_det.checkpoint import weights
+from gn_det.checkpoint.checkpointer import CheckpointError
+from gn_det.cli import run_cli, train_net
 from gn_det.data import DatasetError
-from gn_det.engine import weights
-from gn_det.engine.checkpoint import CheckpointError
 from gn_det.engine.preflight import preflight
 from gn_det.engine.setup import ConfigError
 from gn_det.modeling import NormConfigError
 
-from ..conftest import REPO, TINY_CONFIG, tiny_cfg
+from ..conftest import TINY_CONFIG, tiny_cfg
 from ..data.coco_sample import GOOD, write_dataset
 from ..run_tools import run_tool, shapes_opts
 
@@ -225,7 +225,7 @@ def test_train_net_offline_weights_fail_at_once(tmp_path, small_shapes):
 
 @pytest.fixture(scope="module")
 def train_net_cli():
-    return runpy.run_path(str(REPO / "tools" / "train_net.py"), run_name="train_net")["cli"]
+    return lambda argv: run_cli(train_net.main, argv)
 
 
 def _truncated_resume(tmp_path):

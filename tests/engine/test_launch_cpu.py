@@ -74,7 +74,7 @@ def test_two_cpu_processes_all_reduce_gradients_and_sync_bn(tmp_path):
 
 def test_an_input_error_in_a_worker_is_one_line(tmp_path, capfd):
     with pytest.raises(LaunchError, match="process 1 of 2 stopped on the error above"):
-        launch(fail_on_rank_1, 2, dist_url="auto", cpu=True, clean_errors=(ConfigError,))
+        launch(fail_on_rank_1, 2, dist_url="auto", cpu=True)
     err = capfd.readouterr().err
     assert "error: SOLVER.FOO=1 is wrong on purpose" in err
     assert "Traceback" not in err

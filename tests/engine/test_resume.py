@@ -19,7 +19,7 @@ from gn_det.data.resumable_loader import (
     aspect_groups,
     build_resumable_train_loader,
 )
-from gn_det.engine.rng import rng_state, set_rng_state
+from gn_det.utils.rng import rng_state, set_rng_state
 
 from ..conftest import REPO, TINY_CONFIG, tiny_cfg
 from ..run_tools import FAST_TRAINING, run_tool, shapes_opts

@@ -12,8 +12,7 @@ import torch.multiprocessing as mp
 from detectron2.data import DatasetCatalog
 from detectron2.structures import Boxes, Instances
 
-from gn_det.engine import build_coco_evaluator
-from gn_det.evaluation.evaluator import FastCOCOEvaluator
+from gn_det.evaluation.evaluator import FastCOCOEvaluator, build_coco_evaluator
 from gn_det.evaluation.metrics_file import read_metrics
 
 from ..conftest import tiny_cfg

@@ -115,7 +115,7 @@ def test_detection_cells_scale_the_schedule_and_read_ap(tmp_path):
     rows = Sweep(task, cells, str(tmp_path), runner=tool, log=lambda m: None).run()
     assert [r["bbox_ap"] for r in rows] == [58.0, 58.0, 52.0, 52.0]
     argv = tool.calls[3]
-    opts = dict(zip(argv[4::2], argv[5::2]))
+    opts = dict(zip(argv[5::2], argv[6::2]))
     assert opts["MODEL.NORM.WS"] == "True" and opts["SOLVER.BASE_LR"] == "0.01"
     assert opts["SOLVER.MAX_ITER"] == "1900" and rows[3]["iters"] == "1900"
     written = plot_sweep(rows, task, str(tmp_path))

@@ -1,0 +1,31 @@
+"""Write weights as a detectron2 ``.pkl`` that ``MODEL.WEIGHTS`` loads (converters, pretraining)."""
+
+import pickle
+
+import torch
+
+from ..utils.atomic_file import atomic_open
+
+
+def detectron2_weights(state_dict, author, norm=None, **extra):
+    """The detectron2 ``.pkl`` layout: NumPy weights under ``model``, matched by suffix.
+
+    ``num_batches_tracked`` is dropped (detectron2's FrozenBN has none; BN restarts it).
+    """
+    model = {
+        k: v.detach().cpu().numpy() if torch.is_tensor(v) else v
+        for k, v in state_dict.items()
+        if not k.endswith("num_batches_tracked")
+    }
+    data = {"model": model, "__author__": author, "matching_heuristics": True}
+    if norm is not None:
+        data["norm"] = norm
+    data.update(extra)
+    return data
+
+
+def save_weights_pkl(data, path):
+    """Pickle ``data`` to ``path`` atomically (never a half-written file)."""
+    with atomic_open(path, "wb") as f:
+        pickle.dump(data, f, protocol=4)
+    return path

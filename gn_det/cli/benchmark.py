@@ -1,0 +1,93 @@
+"""Measure what each norm (and speed option) costs: training and inference time, memory.
+
+    python tools/benchmark.py --config-file configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml \
+        --norms FrozenBN GN --iters 10 --json out.json
+    python tools/benchmark.py --config-file configs/COCO/mask_rcnn_R_50_FPN_1x_gn.yaml \
+        --norms FrozenBN GN GN+channels_last GN+bf16 --synthetic 320x320 --batch 2
+    python tools/benchmark.py --config-file C --norms GN --ops      # GN/BN vs copy bandwidth
+
+Each model runs in its own process; steps are interleaved round-robin so the ratios
+against --baseline are fair on a busy machine. A variant is a MODEL.NORM.TYPE kind with
+optional speed options: KIND[+channels_last][+bf16|+fp16][+compile][+nofold]. Trailing
+KEY VALUE pairs apply to every model. Random weights; FrozenBN is calibrated first.
+"""
+
+import argparse
+import json
+import shlex
+import sys
+
+from ..benchmark.interleaved import results_table
+from ..benchmark.ops import ops_summary_table
+from ..benchmark.run import benchmark_report, log, run_models, run_ops, variant_configs
+from ..benchmark.variants import BenchmarkError, parse_size, parse_variants
+from .runner import run_cli
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--config-file", required=True)
+    p.add_argument("--norms", nargs="+", default=["FrozenBN", "GN"], help="variants to compare")
+    p.add_argument("--baseline", help="variant the ratios are against (default: the first)")
+    p.add_argument("--synthetic", help="HxW: synthetic images of this size instead of the data")
+    p.add_argument("--batch", type=int, default=2, help="images per training step")
+    p.add_argument("--iters", type=int, default=10, help="measured rounds")
+    p.add_argument("--warmup", type=int, default=2, help="rounds run first and not measured")
+    p.add_argument("--phases", nargs="+", choices=["train", "infer"], default=["train", "infer"])
+    p.add_argument("--threads", type=int, help="CPU threads per model (default: PyTorch's)")
+    p.add_argument("--json", help="write the results here")
+    p.add_argument("--ops", action="store_true", help="also time GN/BN ops against a copy")
+    p.add_argument("--ops-only", action="store_true", help="only the ops (no model timing)")
+    p.add_argument("--ops-compile", action="store_true", help="--ops: add a compiled GN+ReLU")
+    p.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides")
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    if args.batch < 1 or args.iters < 1 or args.warmup < 0:
+        raise BenchmarkError("--batch and --iters must be >= 1 and --warmup >= 0")
+    variants, baseline = parse_variants(args.norms, args.baseline)
+    synthetic = parse_size(args.synthetic) if args.synthetic else None
+    gn = [v.label for v in variants if v.norm in ("GN", "LN", "IN")]
+    if (args.ops or args.ops_only) and not gn:
+        raise BenchmarkError("--ops needs a GN, LN or IN variant in --norms")
+    cfgs = variant_configs(args.config_file, variants, args.opts)
+    command = shlex.join(["python", "tools/benchmark.py", *(argv or sys.argv[1:])])
+    results = {}
+    if not args.ops_only:
+        results = run_models(
+            cfgs,
+            baseline=baseline,
+            batch=args.batch,
+            iters=args.iters,
+            warmup=args.warmup,
+            synthetic=synthetic,
+            phases=args.phases,
+            threads=args.threads,
+        )
+        print(results_table(results, baseline))
+    doc = benchmark_report(results, cfgs=cfgs, args=args, baseline=baseline, command=command)
+    if args.ops or args.ops_only:
+        doc["ops"] = run_ops(
+            cfgs[gn[0]],
+            batch=args.batch,
+            synthetic=synthetic,
+            compile_gn=args.ops_compile,
+            threads=args.threads,
+        )
+        doc["ops"]["variant"] = gn[0]
+        print(ops_summary_table(doc["ops"]))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(doc, f, indent=2)
+        log(f"wrote {args.json}")
+    return doc
+
+
+def run():
+    run_cli(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,60 @@
+"""Train or evaluate a gn_det Mask R-CNN with detectron2's DefaultTrainer.
+
+    python tools/train_net.py --config-file configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml
+    python tools/train_net.py --config-file configs/COCO/mask_rcnn_R_50_FPN_3x_gn.yaml --num-gpus 8
+    python tools/train_net.py --config-file C --eval-only MODEL.WEIGHTS output/model_final.pth
+
+Multi-GPU and multi-machine runs go through detectron2's ``launch``; without CUDA,
+``--num-gpus N`` starts N CPU processes (gloo). GN needs no cross-GPU synchronisation
+(unlike SyncBN): each GPU normalizes its own images.
+"""
+
+import os
+import sys
+
+from detectron2.engine import default_argument_parser
+
+from ..checkpoint.checkpointer import GNDetCheckpointer
+from ..engine.launch import launch_from_args
+from ..engine.preflight import preflight
+from ..engine.setup import ConfigError, load_config, setup_cfg
+from ..engine.trainer import Trainer, summarize
+from .runner import run_cli
+
+
+def train(args):
+    """Train (or with ``--eval-only`` evaluate) in one process of the run; the test results."""
+    cfg = setup_cfg(args)
+    if args.eval_only:
+        model = Trainer.build_model(cfg)
+        GNDetCheckpointer.for_config(model, cfg).resume_or_load(
+            cfg.MODEL.WEIGHTS, resume=args.resume
+        )
+        results = Trainer.test(cfg, model)
+        summarize(cfg, results)
+        return results
+
+    trainer = Trainer(cfg)
+    trainer.resume_or_load(resume=args.resume)
+    trainer.train()
+    summarize(cfg, trainer.last_eval_results)
+    return trainer.last_eval_results
+
+
+def main(argv=None):
+    args = default_argument_parser().parse_args(argv)
+    if args.config_file and not os.path.isfile(args.config_file):
+        raise ConfigError(f"--config-file {args.config_file} does not exist")
+    cfg = load_config(args.config_file, args.opts)  # fail fast, before any process starts
+    checks = dict(num_machines=args.num_machines, eval_only=args.eval_only, resume=args.resume)
+    for warning in preflight(cfg, num_processes=args.num_gpus, **checks):
+        print(f"warning: {warning}", file=sys.stderr)
+    launch_from_args(train, args, cfg)
+
+
+def run():
+    run_cli(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,51 @@
+"""``Trainer``: detectron2's DefaultTrainer with gn_det's guarantees, used by the train tools."""
+
+import logging
+
+import detectron2.utils.comm as comm
+from detectron2.engine import DefaultTrainer
+
+from ..checkpoint.checkpointer import GNDetCheckpointer
+from ..compat.detectron2_private import last_eval_results
+from ..data.resumable_loader import build_resumable_train_loader
+from ..evaluation.evaluator import build_coco_evaluator
+from ..evaluation.summary import final_ap_line, task_ap
+from .divergence import DivergenceGuard
+from .resume import ExactResumeHook
+
+logger = logging.getLogger("gn_det")
+
+
+class Trainer(DefaultTrainer):
+    """DefaultTrainer with COCO bbox + segm evaluation, code-free and crash-safe checkpoints,
+    exact resume (optimizer, data order, random state) and a stop on divergence."""
+
+    def build_hooks(self):
+        # Called by DefaultTrainer.__init__ right after it makes its checkpointer.
+        allow = self.cfg.MODEL.BACKBONE.ALLOW_MISSING_WEIGHTS
+        self.checkpointer = GNDetCheckpointer.like(self.checkpointer, allow_missing_backbone=allow)
+        resume = ExactResumeHook(self.data_loader, self.cfg.SOLVER.CHECKPOINT_PERIOD)
+        # The order matters: see ExactResumeHook and DivergenceGuard.
+        return [resume, *super().build_hooks(), DivergenceGuard()]
+
+    @classmethod
+    def build_train_loader(cls, cfg):
+        return build_resumable_train_loader(cfg)
+
+    @classmethod
+    def build_evaluator(cls, cfg, dataset_name, output_folder=None):
+        return build_coco_evaluator(cfg, dataset_name, output_folder)
+
+    @property
+    def last_eval_results(self):
+        """The results of the last evaluation during training (None if none ran)."""
+        return last_eval_results(self)
+
+
+def summarize(cfg, results):
+    """Log one AP line per test dataset (main process only)."""
+    if not comm.is_main_process() or not results:
+        return
+    per_dataset = results if len(cfg.DATASETS.TEST) > 1 else {cfg.DATASETS.TEST[0]: results}
+    for name, res in per_dataset.items():
+        logger.info(final_ap_line(task_ap(res), name))
