@@ -12,10 +12,10 @@ from ..modeling import NormConfigError
 from .grid import SweepError
 
 
-def load_base_config(config_file, opts):
+def load_base_config(config_file, opts, flag="--config-file"):
     """The sweep's config (file + user overrides); SweepError if it is missing or bad."""
     if not config_file or not os.path.isfile(config_file):
-        raise SweepError(f"--config-file {config_file or '(none)'} does not exist")
+        raise SweepError(f"{flag} {config_file or '(none)'} does not exist")
     try:
         return load_config(config_file, opts)
     except (ConfigError, NormConfigError) as e:
@@ -26,7 +26,7 @@ def invalid_reason(task, cell):
     """Why ``cell`` cannot run (one line), or None if its config loads and its model builds."""
     try:
         opts = [*task.cell_opts(cell), "MODEL.DEVICE", "cpu"]  # shapes only: no device needed
-        build_meta_model(load_config(task.config_file, opts))
+        build_meta_model(load_config(task.config_for(cell), opts))
     except (ConfigError, NormConfigError) as e:
         return str(e)
     return None
