@@ -119,6 +119,13 @@ def parse_args(argv=None):
         help="multiply the schedule (2: twice the iterations or epochs, labelled "
         "epochs_x2): the convergence check",
     )
+    p.add_argument(
+        "--evals-per-run",
+        type=int,
+        default=0,
+        help="detection: evaluate each run this many times, at the same epochs in every cell "
+        "(the learning curve; sets TEST.EVAL_PERIOD; default: the config's)",
+    )
     p.add_argument("--epochs", type=int, default=0, help="classification: epochs per cell")
     p.add_argument("--data", default="", help="classification: shapes or an image folder")
     p.add_argument(
@@ -177,7 +184,7 @@ def make_sweep(args):
                 "--configs runs each config as it is: leave out --config-file, "
                 "--norms, --batches, --groups and --task"
             )
-        variants = load_variants(args.configs, args.opts, args.schedule_scale)
+        variants = load_variants(args.configs, args.opts, args.schedule_scale, args.evals_per_run)
         task = VariantTask(variants, args.opts, shlex.split(args.tool_args))
         label = next(iter(variants.values())).schedule.label
         cells = variant_cells(variants, args.pretrain_seeds, args.seeds, label)
@@ -191,7 +198,13 @@ def make_sweep(args):
     base_batch = args.base_batch or task_cls.default_base[0]
     base_lr = args.base_lr or task_cls.default_base[1]
     schedule = BaseSchedule.from_config(
-        cfg, base_batch, base_lr, args.train_images, args.schedule, args.schedule_scale
+        cfg,
+        base_batch,
+        base_lr,
+        args.train_images,
+        args.schedule,
+        args.schedule_scale,
+        args.evals_per_run,
     )
     cells = build_grid(
         norms, batches, args.groups, args.channels_per_group, args.seeds, schedule.label

@@ -212,6 +212,34 @@ def failed_runs(runs):
     return "### Failed runs\n\n" + "\n".join(lines) if lines else ""
 
 
+def budget_line(runs):
+    """How many runs, and the CPU time they took (wall_s summed over runs, counted once per
+    run; each run used 1 thread when the sweep ran with --threads 1 or --jobs > 1)."""
+    per_run = {}
+    for r in runs:
+        key = tuple(
+            r[k]
+            for k in (
+                "study",
+                "variant",
+                "norm",
+                "batch",
+                "groups",
+                "channels_per_group",
+                "schedule",
+                "pretrain_seed",
+                "seed",
+            )
+        )
+        per_run[key] = (r["status"], r["wall_s"] or 0.0)
+    done = sum(status == "done" for status, _ in per_run.values())
+    hours = sum(wall for _, wall in per_run.values()) / 3600
+    return (
+        f"Runs: {done} finished, {len(per_run) - done} failed; "
+        f"{hours:.1f} CPU-hours in all (sum of their wall times)."
+    )
+
+
 def write_report(results_dir, log=print):
     """Regenerate summary.csv, claims.csv, tables.md and the plots of ``results_dir`` from its
     runs.csv and curves.csv; returns the Markdown of tables.md."""
@@ -235,7 +263,7 @@ def write_report(results_dir, log=print):
     failed = failed_runs(runs)
     if failed:
         sections.append(failed)
-    markdown = "\n\n".join([HEADER, *sections]) + "\n"
+    markdown = "\n\n".join([HEADER, budget_line(runs), *sections]) + "\n"
     with open(os.path.join(results_dir, TABLES_MD), "w") as f:
         f.write(markdown)
     for path in write_plots(results_dir, runs, summary, curves):

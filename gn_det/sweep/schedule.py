@@ -33,8 +33,9 @@ class BaseSchedule:
     eval_period: int = 0  # TEST.EVAL_PERIOD of the config (0: evaluate at the end only)
 
     @classmethod
-    def from_config(cls, cfg, batch=0, lr=0.0, train_images=0, equal="epochs", scale=1.0):
-        """The config's SOLVER schedule, with ``batch``/``lr`` as base if given (> 0)."""
+    def from_config(cls, cfg, batch=0, lr=0.0, train_images=0, equal="epochs", scale=1.0, evals=0):
+        """The config's SOLVER schedule, with ``batch``/``lr`` as base if given (> 0); with
+        ``evals`` (> 0) every cell is evaluated that many times (TEST.EVAL_PERIOD)."""
         if equal not in SCHEDULES:
             raise SweepError(f"--schedule {equal!r}: use one of {', '.join(SCHEDULES)}")
         if not scale > 0:
@@ -50,12 +51,14 @@ class BaseSchedule:
             train_images=train_images,
             equal=equal,
             scale=float(scale),
-            eval_period=cfg.TEST.EVAL_PERIOD,
+            eval_period=round(solver.MAX_ITER / evals) if evals > 0 else cfg.TEST.EVAL_PERIOD,
         )
         if base.batch <= 0:
             raise SweepError(f"base batch size {base.batch} (SOLVER.IMS_PER_BATCH): must be > 0")
         if base.lr <= 0:
             raise SweepError(f"base learning rate {base.lr} (SOLVER.BASE_LR): must be > 0")
+        if evals < 0 or (evals and base.eval_period < 1):
+            raise SweepError(f"--evals-per-run {evals}: must be between 0 and SOLVER.MAX_ITER")
         if train_images < 0:
             raise SweepError(f"--train-images {train_images}: must be >= 0")
         return base

@@ -226,26 +226,33 @@ class VariantTask(DetectionTask):
     def schedule_for(self, cell):
         return self.variants[cell.variant].schedule
 
+    def weights_for(self, cell):
+        """The pretrained weights ``cell`` loads ("" if its config's MODEL.WEIGHTS has no
+        {pretrain_seed})."""
+        variant = self.variants[cell.variant]
+        if not variant.pretrained:
+            return ""
+        return variant.weights.replace("{pretrain_seed}", str(cell.pretrain_seed))
+
     def cell_opts(self, cell):
         variant = self.variants[cell.variant]
         opts = list(self.opts)
         if variant.pretrained:
-            weights = variant.weights.replace("{pretrain_seed}", str(cell.pretrain_seed))
-            opts += ["MODEL.WEIGHTS", weights]
+            opts += ["MODEL.WEIGHTS", self.weights_for(cell)]
         solver = variant.schedule.solver_opts(cell.batch)
         return [*opts, *solver, *cell.seed_opts()]
 
 
-def load_variants(config_files, opts, scale=1.0):
+def load_variants(config_files, opts, scale=1.0, evals=0):
     """{label: Variant} of ``config_files`` (label: the file name without ``.yaml``), each
-    with its own SOLVER schedule times ``scale``."""
+    with its own SOLVER schedule times ``scale`` (and ``evals`` evaluations per run)."""
     variants = {}
     for path in config_files:
         label = os.path.splitext(os.path.basename(path))[0]
         if label in variants:
             raise SweepError(f"--configs: two configs are named {label!r}; rename one")
         cfg = load_base_config(path, opts, flag="--configs")
-        schedule = BaseSchedule.from_config(cfg, scale=scale)
+        schedule = BaseSchedule.from_config(cfg, scale=scale, evals=evals)
         variants[label] = Variant(
             label, path, schedule, backbone_norm(cfg), cfg.SOLVER.IMS_PER_BATCH, cfg.MODEL.WEIGHTS
         )

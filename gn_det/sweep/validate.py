@@ -23,7 +23,11 @@ def load_base_config(config_file, opts, flag="--config-file"):
 
 
 def invalid_reason(task, cell):
-    """Why ``cell`` cannot run (one line), or None if its config loads and its model builds."""
+    """Why ``cell`` cannot run (one line), or None if its config loads, its model builds and
+    the pretrained weights it names exist (they may come from an earlier step of a study)."""
+    weights = task.weights_for(cell) if hasattr(task, "weights_for") else ""
+    if weights and "://" not in weights and not os.path.isfile(weights):
+        return f"MODEL.WEIGHTS {weights} does not exist yet (run the step that writes it)"
     try:
         opts = [*task.cell_opts(cell), "MODEL.DEVICE", "cpu"]  # shapes only: no device needed
         build_meta_model(load_config(task.config_for(cell), opts))

@@ -130,3 +130,20 @@ def test_a_two_seed_classification_study_end_to_end(tmp_path):
     assert sweep_main("--report-only", "--results-dir", clone) is None
     for name in ("tables.md", "claims.csv", "summary.csv"):
         assert (clone / name).read_text() == (results / name).read_text()
+
+
+def test_config_variants_dry_run(tmp_path, capsys):
+    (tmp_path / "pre").mkdir()
+    (tmp_path / "pre" / "w0.pkl").write_bytes(b"")  # exists for pretraining seed 0 only
+    for name, weights in (("a_pre", f"{tmp_path}/pre/w{{pretrain_seed}}.pkl"), ("b_scratch", "")):
+        (tmp_path / f"{name}.yaml").write_text(
+            f'_BASE_: "{TINY_CONFIG}"\nMODEL:\n  WEIGHTS: "{weights}"\n'
+        )
+    args = ["--configs", tmp_path / "a_pre.yaml", tmp_path / "b_scratch.yaml", "--pretrain-seeds",
+            0, 1, "--seeds", 3, "--schedule-scale", 2, "--output-dir", tmp_path / "out",
+            "--dry-run"]  # fmt: skip
+    assert sweep_main(*args) is None
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[:2] == ["a_pre_epochs_x2_p0_s3: pending", "b_scratch_epochs_x2_s3: pending"]
+    assert lines[2].startswith(f"a_pre_epochs_x2_p1_s3: invalid MODEL.WEIGHTS {tmp_path}/pre/w1")
+    assert len(lines) == 3

@@ -98,5 +98,10 @@ def test_schedule_scale_and_label():
     assert one["TEST.EVAL_PERIOD"] == "800"  # evaluated at the same epochs in every cell
     assert BaseSchedule.from_config(tiny_cfg(), equal="iters").label == "iters"
     assert "TEST.EVAL_PERIOD" not in opts_dict(BaseSchedule.from_config(tiny_cfg()).solver_opts(2))
+    four = BaseSchedule.from_config(tiny_cfg(), train_images=400, evals=4)  # 950 / 4 -> 238
+    two = opts_dict(four.solver_opts(2))  # 200 iterations at 2 images: evaluated every 50
+    assert two["SOLVER.MAX_ITER"] == "200" and two["TEST.EVAL_PERIOD"] == "50"
+    with pytest.raises(SweepError, match="--evals-per-run -1"):
+        BaseSchedule.from_config(tiny_cfg(), evals=-1)
     with pytest.raises(SweepError, match="--schedule-scale 0"):
         BaseSchedule.from_config(tiny_cfg(), scale=0)

@@ -4,7 +4,14 @@ import json
 
 import pytest
 
-from gn_det.sweep import BaseSchedule, ClassificationTask, DetectionTask, SweepError, build_grid
+from gn_det.sweep import (
+    BaseSchedule,
+    ClassificationTask,
+    DetectionTask,
+    SweepError,
+    build_grid,
+    validate_cells,
+)
 from gn_det.sweep.tasks import VariantTask, load_variants, read_curve, variant_cells
 
 from ..conftest import TINY_CONFIG, tiny_cfg
@@ -90,5 +97,8 @@ def test_variants_fill_the_pretraining_seed(tmp_path):
     assert opts["MODEL.WEIGHTS"] == "pre/GN_b32_s1/backbone.pkl" and opts["SEED"] == "5"
     assert opts["SOLVER.MAX_ITER"] == "1900" and opts["SOLVER.BASE_LR"] == "0.02"
     assert "MODEL.WEIGHTS" not in task.command(cells[1], "out", resume=False)
+    invalid = validate_cells(task, cells)  # the pretrained weights do not exist yet
+    assert sorted(c.name for c in invalid) == ["a_pre_epochs_x2_p0_s5", "a_pre_epochs_x2_p1_s5"]
+    assert "MODEL.WEIGHTS pre/GN_b32_s0/backbone.pkl does not exist yet" in invalid[cells[0]]
     with pytest.raises(SweepError, match="give --pretrain-seeds"):
         variant_cells(variants, [], [0], "epochs")
