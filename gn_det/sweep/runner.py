@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ..utils.atomic_file import atomic_open
+from .grid import SweepError
 from .records import run_fields, run_key
 from .results import read_results, write_results
 
@@ -58,11 +59,6 @@ class CommandRunner:
                 proc.wait(timeout=grace_s)
             except subprocess.TimeoutExpired:
                 proc.kill()
-
-
-def run_command(argv, log_path):
-    """Run ``argv`` with its output appended to ``log_path``; its exit status."""
-    return CommandRunner()(argv, log_path)
 
 
 def failure_reason(log_path, returncode):
@@ -179,6 +175,7 @@ class Sweep:
         )
         for cell, reason in self.invalid.items():
             self.log(f"sweep: {cell.name} invalid: {reason}")
+        self._check_records()
         write_results(self.csv_path, self.task, self.rows())
         self._record_missing(exclude=set(todo))
         self._stopping.clear()
@@ -306,6 +303,22 @@ class Sweep:
                 f"sweep: --after-run failed ({code}) after {name}; its rows are in "
                 f"{self.records.runs_path} and go with the next successful one"
             )
+
+    def _check_records(self):
+        """Refuse to mix schedules: a run that runs.csv holds with another length (e.g. 8
+        epochs, and now 12) would be skipped or mixed into the same cell."""
+        if self.records is None:
+            return
+        recorded = {run_key(r): r["epochs_or_iters"] for r in self.records.runs()}
+        for cell in self.cells:
+            length = self.task.describe(cell).get("epochs_or_iters", "")
+            old = recorded.get(run_key(run_fields(self.study, cell)))
+            if old is not None and old != length:
+                raise SweepError(
+                    f"{self.records.runs_path} holds run {cell.name} of study {self.study!r} "
+                    f"with {old}, this sweep runs it with {length}: use another --results-dir "
+                    "and --output-dir (or --study) for another schedule length"
+                )
 
     def _record_missing(self, exclude):
         """Record finished or failed runs that the study's runs.csv lacks (the sweep stopped

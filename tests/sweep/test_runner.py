@@ -12,6 +12,7 @@ from gn_det.sweep import (
     ClassificationTask,
     DetectionTask,
     Sweep,
+    SweepError,
     build_grid,
     markdown_table,
     plot_sweep,
@@ -314,3 +315,17 @@ def test_a_stopped_parallel_sweep_leaves_its_runs_to_resume(tmp_path):
 def test_a_run_killed_by_a_signal_is_not_a_failure(tmp_path):
     sweep = seeded_sweep(tmp_path / "out", tmp_path / "res", lambda argv, log: -9, seeds=[0])
     assert [r["status"] for r in sweep.run()] == ["pending", "pending"]
+
+
+def test_a_different_schedule_length_is_not_mixed_into_the_same_runs(tmp_path):
+    seeded_sweep(tmp_path / "out", tmp_path / "res", SeededTool(), seeds=[0]).run()
+    schedule = BaseSchedule.from_config(tiny_cfg(), batch=4, lr=0.1)
+    task = ClassificationTask(str(TINY_CONFIG), [], schedule, epochs=5)  # was 3
+    cells = build_grid(["BN"], [4], seeds=[0], schedule=schedule.label)
+    tool = SeededTool()
+    sweep = Sweep(task, cells, str(tmp_path / "out"), runner=tool, log=lambda m: None,
+                  records=StudyRecords(str(tmp_path / "res")), study="batch")  # fmt: skip
+    with pytest.raises(SweepError, match="holds run BN_b4_s0 of study 'batch' with 3ep, this "
+                       "sweep runs it with 5ep"):  # fmt: skip
+        sweep.run()
+    assert tool.calls == []
