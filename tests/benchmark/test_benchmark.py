@@ -9,10 +9,10 @@ from detectron2.layers import FrozenBatchNorm2d
 from gn_det.benchmark.calibrate import calibrate_frozen_bn
 from gn_det.benchmark.interleaved import interleave, paired_ratio, report, results_table, summarize
 from gn_det.benchmark.variants import BenchmarkError, parse_size, parse_variants
-from gn_det.modeling.variant import VariantError
 from gn_det.benchmark.worker import OutOfMemory, _reply
 from gn_det.cli import benchmark, run_cli
 from gn_det.modeling.speed.fold_bn import folding_disabled
+from gn_det.modeling.variant import VariantError
 
 from ..conftest import TINY_CONFIG
 from ..modeling.speed.common import build, inputs
