@@ -16,7 +16,7 @@ import sys
 import torch
 from detectron2.engine import HookBase
 
-from ..checkpoint.checkpointer import CheckpointError, check_checkpoint_file
+from ..checkpoint.safe_load import CheckpointError, check_checkpoint_file
 from ..utils.errors import GNDetError
 
 # The logger of detectron2's training loop, which logs every exception with its traceback.

@@ -8,8 +8,7 @@ import socket
 import pytest
 import torch
 
-from gn_det.checkpoint import weights
-from gn_det.checkpoint.checkpointer import CheckpointError
+from gn_det.checkpoint import CheckpointError, weights
 from gn_det.cli import run_cli, train_net
 from gn_det.data import DatasetError
 from gn_det.engine.preflight import preflight
