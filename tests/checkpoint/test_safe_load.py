@@ -1,6 +1,5 @@
 """The one safe loader: format from the content, no code run, one clear error per bad file."""
 
-import os
 import pickle
 
 import numpy as np
@@ -13,13 +12,7 @@ from gn_det.checkpoint import CheckpointError, GNDetCheckpointer, UnsafeCheckpoi
 from gn_det.checkpoint.safe_load import load_weights_file, weights_format
 from gn_det.pretrained import read_weights
 
-
-class Exploit:
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return os.system, (f"touch {self.marker}",)
+from .exploit import Exploit
 
 
 def linear_state():
