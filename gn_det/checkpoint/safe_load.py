@@ -57,25 +57,22 @@ def _describe(head):
     return f"bytes {head[:16]!r}"
 
 
-def _safetensors_header(f, size):
-    """True if ``f`` starts like a safetensors file, False if not; CheckpointError if it does
-    but the header is damaged."""
+def _safetensors_damage(f, size):
+    """Why ``f`` is not a safetensors file (an 8-byte header length, then that many bytes of
+    JSON starting with ``{``), or None if it is one."""
     f.seek(0)
     head = f.read(9)
-    length = int.from_bytes(head[:8], "little") if len(head) == 9 else 0
-    if head[8:9] != b"{" or length < 2:
-        return False
-    if length > min(size - 8, MAX_SAFETENSORS_HEADER):
-        raise CheckpointError(
-            f"{f.name} is a damaged safetensors file: its header claims {length} bytes, "
-            f"the file has {size}"
-        )
+    length = int.from_bytes(head[:8], "little")
+    if len(head) < 9 or head[8:9] != b"{":
+        return "no JSON header after 8 bytes"
+    if not 2 <= length <= min(size - 8, MAX_SAFETENSORS_HEADER):
+        return f"its header claims {length} bytes, the file has {size}"
     f.seek(8)
     try:
         json.loads(f.read(length))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"{f.name} is a damaged safetensors file (header: {e})") from None
-    return True
+        return f"its header is not JSON ({e})"
+    return None
 
 
 def weights_format(path):
@@ -99,10 +96,14 @@ def weights_format(path):
                 raise CheckpointError(
                     f"{path} is truncated or damaged (a torch file without its zip directory)"
                 ) from None
-        if _safetensors_header(f, size):
-            return "safetensors"
+        damage = _safetensors_damage(f, size)
+    if damage is None:
+        return "safetensors"
+    # A safetensors header length can start with these bytes too: its check comes first.
     if len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return "torch" if head.startswith(b"\x80\x02\x8a\x0a") else "pickle"
+    if head[8:9] == b"{":
+        raise CheckpointError(f"{path} is a damaged safetensors file: {damage}")
     if path.lower().endswith(PICKLE_NAMES):
         return "pickle"
     raise CheckpointError(

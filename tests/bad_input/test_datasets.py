@@ -54,7 +54,7 @@ def _escapes(data, folder):
 def train(tmp_path, json_file, image_root, *opts, processes=1):
     name = f"bad_{uuid.uuid4().hex[:6]}"
     return run_tool(
-        "train_net.py", "--config-file", TINY_CONFIG, "--num-gpus", processes,
+        "train_net.py", "--config-file", TINY_CONFIG, "--num-gpus", processes, "--dist-url", "auto",
         "DATASETS.REGISTER_COCO", json.dumps([[name, json_file, image_root]]),
         "DATASETS.TRAIN", f"('{name}',)", "DATASETS.TEST", "()", *FAST_TRAINING,
         "INPUT.MIN_SIZE_TRAIN", "(32,)", "MODEL.ROI_HEADS.NUM_CLASSES", 2,

@@ -72,7 +72,7 @@ def test_weights_damaged_past_their_header_are_one_line(small_shapes, tmp_path, 
     tool = "evaluate.py" if processes == 1 else "train_net.py"
     extra = [] if processes == 1 else ["--eval-only"]
     proc = run_tool(
-        tool, "--config-file", TINY_CONFIG, "--num-gpus", processes, *extra,
+        tool, "--config-file", TINY_CONFIG, "--num-gpus", processes, "--dist-url", "auto", *extra,
         *shapes_opts(small_shapes), "MODEL.WEIGHTS", path, "OUTPUT_DIR", tmp_path / "out",
         cwd=tmp_path,
     )  # fmt: skip

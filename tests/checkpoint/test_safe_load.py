@@ -1,5 +1,6 @@
 """The one safe loader: format from the content, no code run, one clear error per bad file."""
 
+import json
 import pickle
 
 import numpy as np
@@ -130,3 +131,13 @@ def test_caffe2_blobs_keep_their_layout(tmp_path):
     path.write_bytes(pickle.dumps({"blobs": blobs}, protocol=2))
     loaded = GNDetCheckpointer(nn.Linear(2, 3))._load_file(str(path))
     assert loaded["__author__"] == "Caffe2" and list(loaded["model"]) == ["conv1_w"]
+
+
+def test_a_safetensors_header_that_starts_like_a_pickle_is_safetensors(tmp_path):
+    header = json.dumps({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})
+    header = header.encode().ljust(0x0280)  # its length starts with b"\x80\x02", as a pickle
+    path = tmp_path / "w.bin"
+    path.write_bytes(len(header).to_bytes(8, "little") + header + b"\x00" * 8)
+    assert path.read_bytes()[:2] == b"\x80\x02" and weights_format(path) == "safetensors"
+    fmt, data = load_weights_file(path)
+    assert fmt == "safetensors" and data["w"].tolist() == [0.0, 0.0]
