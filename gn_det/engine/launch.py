@@ -9,6 +9,7 @@ evaluation gathering and main-process-only checkpointing run unchanged on CPUs (
 import os
 import socket
 import sys
+import time
 from datetime import timedelta
 
 import detectron2.utils.comm as comm
@@ -21,8 +22,12 @@ from ..compat.detectron2_private import set_local_process_group
 from ..utils.errors import GNDetError
 
 DEFAULT_TIMEOUT = timedelta(minutes=30)
-# Exit code of a worker that stopped on an expected error (after printing it).
+# Exit code of a worker that stopped on an expected error (after handing it to the launcher).
 CLEAN_ERROR_EXIT = 2
+# How often the launcher looks for a worker's error, and how long that worker waits to be
+# stopped with the others (so that none of them meets a broken collective and its traceback).
+POLL_S = 0.2
+STOP_WAIT_S = 60
 
 
 class LaunchError(GNDetError, RuntimeError):
@@ -50,8 +55,9 @@ def launch(
     """Run ``main_func(*args)`` in ``num_processes`` processes on each of ``num_machines``.
 
     ``cpu`` (default: no CUDA available) selects gloo CPU processes; otherwise detectron2's
-    CUDA ``launch`` runs. A CPU worker that raises a GNDetError (a user error) prints
-    ``error: <message>`` and the launcher raises LaunchError instead of a traceback.
+    CUDA ``launch`` runs. When a CPU worker raises a GNDetError (a user error), every process
+    is stopped and the launcher raises a LaunchError with its message: one line, no traceback,
+    no process left waiting for the one that stopped.
     """
     cpu = not torch.cuda.is_available() if cpu is None else cpu
     world_size = num_processes * num_machines
@@ -69,18 +75,34 @@ def launch(
         if num_machines > 1:
             raise LaunchError("--dist-url auto works on one machine only; pass tcp://HOST:PORT")
         dist_url = f"tcp://127.0.0.1:{free_port()}"
-    worker_args = (main_func, args, world_size, num_processes, machine_rank, dist_url)
+    errors = mp.get_context("spawn").SimpleQueue()
+    worker_args = (main_func, args, world_size, num_processes, machine_rank, dist_url, timeout)
+    processes = mp.start_processes(
+        _cpu_worker, nprocs=num_processes, args=(*worker_args, errors), start_method="spawn",
+        join=False,
+    )  # fmt: skip
     try:
-        mp.start_processes(
-            _cpu_worker,
-            nprocs=num_processes,
-            args=(*worker_args, timeout),
-            start_method="spawn",
-        )
+        while errors.empty() and not processes.join(timeout=POLL_S):
+            pass
     except mp.ProcessExitedException as e:
-        rank = machine_rank * num_processes + e.error_index
-        why = "on the error above" if e.exit_code == CLEAN_ERROR_EXIT else f"with {e.exit_code}"
-        raise LaunchError(f"process {rank} of {world_size} stopped {why}") from None
+        if errors.empty():
+            rank = machine_rank * num_processes + e.error_index
+            raise LaunchError(
+                f"process {rank} of {world_size} stopped with {e.exit_code}"
+            ) from None
+    if not errors.empty():
+        _stop(processes)
+        raise LaunchError(errors.get())
+
+
+def _stop(processes):
+    """End every process of ``processes`` (a spawn context) that still runs: the others may
+    wait in a collective for the one that stopped, and would wait until the timeout."""
+    for process in processes.processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes.processes:
+        process.join()
 
 
 def launch_from_args(main_func, args, cfg):
@@ -99,7 +121,7 @@ def launch_from_args(main_func, args, cfg):
 
 
 def _cpu_worker(
-    local_rank, main_func, args, world_size, num_processes, machine_rank, dist_url, timeout
+    local_rank, main_func, args, world_size, num_processes, machine_rank, dist_url, timeout, errors
 ):
     rank = machine_rank * num_processes + local_rank
     dist.init_process_group(
@@ -115,6 +137,7 @@ def _cpu_worker(
     try:
         main_func(*args)
     except GNDetError as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
+        errors.put(str(e))  # the launcher raises it as one error and stops every process
+        time.sleep(STOP_WAIT_S)
         sys.exit(CLEAN_ERROR_EXIT)
     dist.destroy_process_group()

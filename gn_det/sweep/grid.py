@@ -1,13 +1,13 @@
 """The cells of a sweep: norm kinds x images per batch (x GN group counts or group sizes)
 x seeds, or config variants x pretraining seeds x seeds.
 
-A norm name is a ``MODEL.NORM.TYPE`` kind, optionally with ``+WS`` (Weight
-Standardization): ``"GN+WS"`` means ``MODEL.NORM.TYPE GN MODEL.NORM.WS True``.
+A norm is a variant string (gn_det.modeling.variant): a ``MODEL.NORM.TYPE`` kind with
+options, e.g. ``"GN+WS"`` for ``MODEL.NORM.TYPE GN MODEL.NORM.WS True``.
 """
 
 from dataclasses import dataclass, replace
 
-from ..modeling import NORM_KINDS
+from ..modeling.variant import Variant
 from ..utils.errors import GNDetError
 
 
@@ -15,8 +15,6 @@ class SweepError(GNDetError, ValueError):
     """A sweep that cannot run as asked (bad grid, config or folder); one line, exit 1."""
 
 
-# Norm names whose cells take the --groups / --channels-per-group values.
-GROUPED_NORMS = ("GN", "GN+WS")
 # The schedule label of equal epochs at the config's length (no folder-name suffix).
 DEFAULT_SCHEDULE = "epochs"
 
@@ -63,25 +61,12 @@ class Cell:
         config sets the norm)."""
         if self.variant:
             return []
-        kind, _, extra = self.norm.partition("+")
-        opts = ["MODEL.NORM.TYPE", kind]
-        if extra:
-            opts += ["MODEL.NORM.WS", "True"]
+        opts = Variant.parse(self.norm).opts()
         if self.groups:
             opts += ["MODEL.NORM.NUM_GROUPS", str(self.groups)]
         if self.channels_per_group:
             opts += ["MODEL.NORM.CHANNELS_PER_GROUP", str(self.channels_per_group)]
         return opts
-
-
-def check_norm_name(norm):
-    """Reject a norm name that is not a kind or ``<kind>+WS``."""
-    kind, plus, extra = norm.partition("+")
-    if kind not in NORM_KINDS or (plus and extra != "WS"):
-        raise SweepError(
-            f"--norms {norm!r} is not a norm; use one of {', '.join(NORM_KINDS)}, "
-            "optionally with +WS (e.g. GN+WS)"
-        )
 
 
 def check_seeds(flag, seeds):
@@ -100,13 +85,12 @@ def with_seeds(cells, seeds, schedule=""):
 
 
 def build_grid(norms, batches, groups=(), channels_per_group=(), seeds=(), schedule=""):
-    """Cells for every seed x batch x norm, in that order; GN/GN+WS cells get one cell per
-    group count and per group size when those are given (else one cell with the config's
+    """Cells for every seed x batch x norm, in that order; GN cells (any options) get one
+    cell per group count and per group size when those are given (else one with the config's
     groups)."""
     if not norms or not batches:
         raise SweepError("the grid is empty: give at least one --norms and one --batches value")
-    for norm in norms:
-        check_norm_name(norm)
+    grouped = {norm: Variant.parse(norm).takes_group_setting for norm in norms}
     for flag, values in (("--batches", batches), ("--groups", groups),
                          ("--channels-per-group", channels_per_group)):  # fmt: skip
         bad = [v for v in values if v <= 0]
@@ -115,7 +99,7 @@ def build_grid(norms, batches, groups=(), channels_per_group=(), seeds=(), sched
     cells = []  # batch-major: a sweep stopped early has every norm at the first batches
     for batch in dict.fromkeys(batches):
         for norm in dict.fromkeys(norms):
-            if norm in GROUPED_NORMS and (groups or channels_per_group):
+            if grouped[norm] and (groups or channels_per_group):
                 cells += [Cell(norm, batch, groups=g) for g in dict.fromkeys(groups)]
                 cells += [Cell(norm, batch, channels_per_group=c)
                           for c in dict.fromkeys(channels_per_group)]  # fmt: skip

@@ -2,6 +2,7 @@
 
 import pytest
 
+from gn_det.modeling.variant import VariantError
 from gn_det.sweep import BaseSchedule, Cell, SweepError, build_grid
 
 from ..conftest import tiny_cfg
@@ -23,18 +24,28 @@ def test_norm_opts():
 
 
 @pytest.mark.parametrize(
-    "norms,batches,groups,message",
+    "norms,batches,groups,error,message",
     [
-        (["BN"], [0], [], "--batches 0: must be a positive integer"),
-        (["GN"], [2], [-4], "--groups -4"),
-        (["GroupNorm"], [2], [], "--norms 'GroupNorm' is not a norm"),
-        (["GN+BN"], [2], [], "is not a norm"),
-        ([], [2], [], "the grid is empty"),
+        (["BN"], [0], [], SweepError, "--batches 0: must be a positive integer"),
+        (["GN"], [2], [-4], SweepError, "--groups -4"),
+        (["GroupNorm"], [2], [], VariantError, "--norms 'GroupNorm': unknown norm kind"),
+        (["GN+BN"], [2], [], VariantError, "unknown option(s) BN"),
+        (["BN+WS"], [2], [], VariantError, "+WS needs GN, LN or IN, not BN"),
+        ([], [2], [], SweepError, "the grid is empty"),
     ],
-)
-def test_bad_grids_are_rejected(norms, batches, groups, message):
-    with pytest.raises(SweepError, match=message.replace("+", r"\+")):
+)  # fmt: skip
+def test_bad_grids_are_rejected(norms, batches, groups, error, message):
+    with pytest.raises(error) as info:
         build_grid(norms, batches, groups)
+    assert message in str(info.value)
+
+
+def test_options_of_the_benchmark_language_are_cells_too():
+    (cell,) = build_grid(["GN+channels_last"], [2], groups=[8])
+    assert cell.name == "GN+channels_last_b2_g8"
+    assert cell.norm_opts() == [
+        "MODEL.NORM.TYPE", "GN", "MODEL.SPEED.CHANNELS_LAST", "True", "MODEL.NORM.NUM_GROUPS", "8"
+    ]  # fmt: skip
 
 
 def opts_dict(opts):
