@@ -25,9 +25,15 @@ def quick_check_dataset(name):
 def quick_check_datasets(cfg):
     """Raise DatasetError if a dataset of DATASETS.TRAIN/TEST has errors, or has more
     categories than MODEL.ROI_HEADS.NUM_CLASSES; return warnings (strings)."""
+    names = [*cfg.DATASETS.TRAIN, *cfg.DATASETS.TEST]
+    return quick_check_names(names, cfg.MODEL.ROI_HEADS.NUM_CLASSES)
+
+
+def quick_check_names(names, num_classes, num_classes_setting="MODEL.ROI_HEADS.NUM_CLASSES {}"):
+    """``quick_check_datasets`` of the datasets ``names`` for a model of ``num_classes``
+    classes, set by ``num_classes_setting`` (a format string of the value)."""
     warnings = []
-    names = dict.fromkeys([*cfg.DATASETS.TRAIN, *cfg.DATASETS.TEST])
-    for name in names:
+    for name in dict.fromkeys(names):
         checked = quick_check_dataset(name)
         if checked is None:
             continue
@@ -39,11 +45,11 @@ def quick_check_datasets(cfg):
                 f"tools/check_dataset.py {name}; add --fix-out FILE to write a cleaned copy"
             )
         num_categories = len(data["categories"])
-        if num_categories > cfg.MODEL.ROI_HEADS.NUM_CLASSES:
+        if num_classes is not None and num_categories > num_classes:
+            key = num_classes_setting.format("").rstrip(" =")
             raise DatasetError(
-                f"dataset {name!r} has {num_categories} categories but "
-                f"MODEL.ROI_HEADS.NUM_CLASSES is {cfg.MODEL.ROI_HEADS.NUM_CLASSES}: set "
-                f"MODEL.ROI_HEADS.NUM_CLASSES {num_categories}"
+                f"dataset {name!r} has {num_categories} categories but {key} is "
+                f"{num_classes}: set {num_classes_setting.format(num_categories)}"
             )
         found = one_line(problems, "warning")
         if found:
