@@ -203,15 +203,26 @@ def apply_overrides(cfg, overrides):
         detail = " ".join(" ".join(first[:2]).split())
         raise ConfigError(f"bad key=value override: {detail}{hint}") from None
     for override in parsed:
+        key = override.key_or_group
         if override.is_delete():
-            raise ConfigError(f"override ~{override.key_or_group}: deleting keys is not supported")
-        check_override_key(cfg, override.key_or_group)
+            raise ConfigError(f"override ~{key}: deleting keys is not supported")
+        flag = key.split(".")[:2]
+        if flag in (["model", "norm"], ["model", "speed"]) and flag[1] not in cfg.model:
+            raise ConfigError(
+                f"override {key}: this config's model has no {flag[1]} field; gn_det's norm "
+                "flag needs a model made with gn_det.modeling.lazy.with_norm(model, ...) in the "
+                "config file (as configs/new_baselines/*_gn.py)"
+            )
+        check_override_key(cfg, key)
     return LazyConfig.apply_overrides(cfg, overrides)
 
 
 def check_nodes(cfg, path, eval_only):
     """Raise ConfigError if ``cfg`` lacks a node the tool reads."""
     missing = [n for n in (EVAL_NODES if eval_only else TRAIN_NODES) if n not in cfg]
+    if not missing and isinstance(cfg.dataloader, DictConfig):
+        loaders = ("test", "evaluator") if eval_only else ("train",)
+        missing = [f"dataloader.{n}" for n in loaders if n not in cfg.dataloader]
     if missing:
         raise ConfigError(
             f"--config-file {path} defines no {', '.join(missing)}: a LazyConfig for "

@@ -9,7 +9,7 @@ the LazyConfig's own names.
 
 import os
 
-from detectron2.config import instantiate
+from detectron2.config import CfgNode, instantiate
 from detectron2.data import get_detection_dataset_dicts
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -30,6 +30,11 @@ REGISTER_HINT = (
     "Register a COCO-format dataset in the config file with "
     "gn_det.data.register_coco_format(name, json_file, image_root)"
 )
+
+
+def device_view(cfg):
+    """The run's device where the checks shared with YAML configs read it (MODEL.DEVICE)."""
+    return CfgNode({"MODEL": {"DEVICE": str(cfg.train.device)}})
 
 
 def build_lazy_meta_model(cfg):
@@ -74,7 +79,7 @@ def lazy_preflight(cfg, *, num_processes=1, num_machines=1, eval_only=False, res
         world_size = num_processes * num_machines
         training = not eval_only
         output_dir = cfg.train.output_dir
-        check_devices(str(cfg.train.device), num_processes, num_machines)
+        check_devices(device_view(cfg), num_processes, num_machines)
         if training:
             check_lazy_solver(cfg, world_size)
             check_output_dir(output_dir)

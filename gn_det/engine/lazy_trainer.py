@@ -76,8 +76,9 @@ class LazyTrainer:
         cfg.optimizer.params.model = self.model
         optimizer = instantiate(cfg.optimizer)
         loader = build_lazy_train_loader(cfg)
-        ddp_model = create_ddp_model(self.model, **cfg.train.ddp)
-        trainer_class = AMPTrainer if cfg.train.amp.enabled else SimpleTrainer
+        ddp_model = create_ddp_model(self.model, **cfg.train.get("ddp", {}))
+        amp = OmegaConf.select(cfg, "train.amp.enabled", default=False)
+        trainer_class = AMPTrainer if amp else SimpleTrainer
         self.trainer = trainer_class(ddp_model, loader, optimizer)
         self.checkpointer = lazy_checkpointer(self.model, cfg, trainer=self.trainer)
         self.last_eval_results = None
@@ -88,9 +89,10 @@ class LazyTrainer:
             hooks.IterationTimer(),
             hooks.LRScheduler(scheduler=instantiate(cfg.lr_multiplier)),
             hooks.PeriodicCheckpointer(self.checkpointer, **train.checkpointer) if main else None,
-            hooks.EvalHook(train.eval_period, self.test),
+            hooks.EvalHook(train.get("eval_period", 0), self.test),
             hooks.PeriodicWriter(
-                default_writers(train.output_dir, train.max_iter), period=train.log_period
+                default_writers(train.output_dir, train.max_iter),
+                period=train.get("log_period", 20),
             )
             if main
             else None,

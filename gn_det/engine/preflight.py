@@ -20,19 +20,18 @@ from .model_check import check_model
 from .setup import ConfigError
 
 
-def check_devices(device, num_processes, num_machines):
-    """At least one process, and one CUDA device per process when the model runs on CUDA
-    (``device``: MODEL.DEVICE, or a LazyConfig's train.device)."""
+def check_devices(cfg, num_processes, num_machines):
+    """At least one process, and one CUDA device per process when the model runs on CUDA."""
     if num_processes < 1 or num_machines < 1:
         raise ConfigError(
             f"--num-gpus {num_processes} --num-machines {num_machines}: both must be >= 1"
         )
-    if device.startswith("cuda") and num_processes > torch.cuda.device_count():
+    if cfg.MODEL.DEVICE.startswith("cuda") and num_processes > torch.cuda.device_count():
         raise ConfigError(
             f"--num-gpus {num_processes} but this machine has "
             f"{torch.cuda.device_count()} CUDA device(s)"
         )
-    if device == "cpu" and num_processes * num_machines > 1 and not ddp_runs_on_cpu():
+    if cfg.MODEL.DEVICE == "cpu" and num_processes * num_machines > 1 and not ddp_runs_on_cpu():
         raise ConfigError(
             f"--num-gpus {num_processes} on the CPU needs detectron2's create_ddp_model to skip "
             "device_ids for CPU models, an edit that tools/install_detectron2.py makes and this "
@@ -102,7 +101,7 @@ def preflight(cfg, *, num_processes=1, num_machines=1, eval_only=False, resume=F
     a run that cannot work; return warnings (strings) for one that will not learn as meant."""
     world_size = num_processes * num_machines
     training = not eval_only
-    check_devices(cfg.MODEL.DEVICE, num_processes, num_machines)
+    check_devices(cfg, num_processes, num_machines)
     check_pixel_stats(cfg)
     warnings = []
     if training:

@@ -1,6 +1,7 @@
 """Loading a LazyConfig for tools/lazyconfig_train_net.py: one-line errors, checked overrides."""
 
 import pytest
+from detectron2.model_zoo import get_config_file
 
 from gn_det.engine.lazy_config import (
     TRAIN_DEFAULTS,
@@ -115,6 +116,17 @@ def test_missing_file_and_norm_errors_of_the_config_code(tmp_path):
 def test_eval_only_needs_fewer_nodes(tmp_path):
     path = write_config(tmp_path, "del optimizer, lr_multiplier")
     assert load_lazy_config(path, eval_only=True).model._target_ is GNDetRCNN
+    path = write_config(tmp_path, "del dataloader.evaluator")
+    message = one_line(ConfigError, lambda: load_lazy_config(path, eval_only=True))
+    assert "defines no dataloader.evaluator" in message
+    assert load_lazy_config(path).train.seed == 42  # training needs dataloader.train only
+
+
+def test_the_norm_flag_on_a_stock_config_says_how_to_add_it():
+    zoo = get_config_file("new_baselines/mask_rcnn_R_50_FPN_100ep_LSJ.py")
+    message = one_line(ConfigError, lambda: load_lazy_config(zoo, ["model.norm.type=GN"]))
+    assert message.startswith("override model.norm.type: this config's model has no norm field")
+    assert "gn_det.modeling.lazy.with_norm(model, ...)" in message
 
 
 def test_messages_of_shared_checks_use_lazy_names():
