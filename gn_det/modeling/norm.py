@@ -18,8 +18,8 @@ NORM_KINDS = ("FrozenBN", "BN", "SyncBN", "GN", "LN", "IN", "none")
 NORM_PARTS = ("backbone", "fpn", "box_head", "mask_head")
 GROUP_NORM_KINDS = ("GN", "LN", "IN")
 # Where a YAML config and a LazyConfig keep these settings (the fields of NormSpec).
-YACS_KEYS = "MODEL.NORM"
-LAZY_KEYS = "model.norm"
+YAML_NODE = "MODEL.NORM"
+LAZY_NODE = "model.norm"
 # A LazyConfig's model.norm fields (lower-case MODEL.NORM.* keys) and the NormSpec field of each.
 LAZY_FIELDS = {"type": "kind", "parts": "parts", "num_groups": "num_groups",
                "channels_per_group": "channels_per_group", "eps": "eps", "ws": "ws"}  # fmt: skip
@@ -35,10 +35,10 @@ def config_key(keys, name):
     return f"{keys}.{name}" if keys.isupper() else f"{keys}.{name.lower()}"
 
 
-def ws_needs_gn(kind, keys=YACS_KEYS):
+def ws_needs_gn(kind, keys=YAML_NODE):
     """The error for MODEL.NORM.WS with a norm kind that is not GroupNorm."""
     ws, norm_type = config_key(keys, "WS"), config_key(keys, "TYPE")
-    off = "WS False" if keys == YACS_KEYS else f"{ws}=False"
+    off = "WS False" if keys == YAML_NODE else f"{ws}=False"
     return (
         f"{ws}=True with {norm_type}={kind!r}: Weight Standardization applies "
         f"to convs followed by GroupNorm; set {norm_type} to GN, LN or IN, or {off}."
@@ -56,12 +56,12 @@ class NormSpec:
     channels_per_group: int = 0
     eps: float = 1e-5
     ws: bool = False
-    keys: str = field(default=YACS_KEYS, compare=False, repr=False)
+    keys: str = field(default=YAML_NODE, compare=False, repr=False)
 
     def __post_init__(self):
         if self.kind not in NORM_KINDS:
             keep = (
-                "detectron2's per-part NORM keys" if self.keys == YACS_KEYS else "the model's norms"
+                "detectron2's per-part NORM keys" if self.keys == YAML_NODE else "the model's norms"
             )
             raise NormConfigError(
                 f"{self.key('TYPE')}={self.kind!r} is not a norm kind; valid kinds: "
@@ -105,7 +105,7 @@ class NormSpec:
         )
 
     @classmethod
-    def from_fields(cls, fields, keys=LAZY_KEYS):
+    def from_fields(cls, fields, keys=LAZY_NODE):
         """The spec of a LazyConfig's ``model.norm`` (see ``norm_fields``), or None when its
         type is "" (the model keeps the norms its own config sets)."""
         fields = dict(fields)

@@ -1,7 +1,5 @@
 """LazyTrainer: the YAML Trainer's training and guarantees for a LazyConfig."""
 
-import itertools
-
 import pytest
 import torch
 from detectron2.engine import SimpleTrainer
@@ -10,11 +8,8 @@ from detectron2.utils.env import seed_all_rng
 from gn_det.data.resumable_loader import ResumableTrainLoader
 from gn_det.engine.divergence import DivergenceError, DivergenceGuard
 from gn_det.engine.lazy_config import apply_overrides, load_lazy_config
-from gn_det.engine.lazy_data import build_lazy_evaluator, build_lazy_train_loader
-from gn_det.engine.lazy_preflight import build_lazy_meta_model
 from gn_det.engine.lazy_trainer import LazyTrainer, recovery_hints
 from gn_det.engine.trainer import Trainer
-from gn_det.evaluation.evaluator import FastCOCOEvaluator
 
 from ..conftest import REPO, tiny_cfg
 from .test_divergence import Diverging
@@ -61,34 +56,6 @@ def test_lazy_trainer_trains_exactly_as_the_yaml_trainer(small_shapes, tmp_path)
     assert [k for k in ours if not torch.equal(ours[k], theirs[k])] == []
     assert not torch.equal(ours["backbone.fpn_output2.norm.weight"], torch.ones(64))  # it trained
     assert (tmp_path / "lazy" / "model_final.pth").is_file()
-
-
-def test_a_config_evaluator_is_computed_by_fast_coco_eval(small_shapes, tmp_path):
-    cfg = shapes_lazy_cfg(small_shapes, tmp_path)
-    assert cfg.dataloader.evaluator._target_.__name__ == "COCOEvaluator"  # detectron2's node
-    evaluator = build_lazy_evaluator(cfg, build_lazy_meta_model(cfg))
-    assert isinstance(evaluator, FastCOCOEvaluator)
-    assert evaluator.tasks == ("bbox", "segm")
-    assert evaluator.output_dir == str(tmp_path / "inference")
-    cfg = shapes_lazy_cfg(small_shapes, tmp_path, "dataloader.evaluator.tasks=[bbox]",
-                          "dataloader.evaluator.output_dir=null")  # fmt: skip
-    evaluator = build_lazy_evaluator(cfg, build_lazy_meta_model(cfg))
-    assert evaluator.tasks == ("bbox",) or list(evaluator.tasks) == ["bbox"]
-    assert evaluator.output_dir is None
-
-
-def test_seedable_samplers_resume_others_are_built_as_they_are(small_shapes, tmp_path, caplog):
-    cfg = shapes_lazy_cfg(small_shapes, tmp_path)
-    cfg.dataloader.train.sampler = {"_target_": "detectron2.data.samplers.TrainingSampler",
-                                    "size": 24, "shuffle": False}  # fmt: skip
-    loader = build_lazy_train_loader(cfg)
-    assert isinstance(loader, ResumableTrainLoader)
-    stream = loader.make_stream(seed=5)  # the config's sampler, seeded by the loader
-    assert stream._seed == 5 and list(itertools.islice(iter(stream), 3)) == [0, 1, 2]
-    cfg.dataloader.train.sampler = {"_target_": "detectron2.data.samplers.InferenceSampler",
-                                    "size": 24}  # fmt: skip
-    assert not isinstance(build_lazy_train_loader(cfg), ResumableTrainLoader)
-    assert "--resume restarts its data order" in caplog.text
 
 
 def test_divergence_names_the_lazy_settings(small_shapes, tmp_path):
