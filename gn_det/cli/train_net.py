@@ -31,13 +31,13 @@ def train(args):
             cfg.MODEL.WEIGHTS, resume=args.resume
         )
         results = Trainer.test(cfg, model)
-        summarize(cfg, results)
+        summarize(cfg.DATASETS.TEST, results)
         return results
 
     trainer = Trainer(cfg)
     trainer.resume_or_load(resume=args.resume)
     trainer.train()
-    summarize(cfg, trainer.last_eval_results)
+    summarize(cfg.DATASETS.TEST, trainer.last_eval_results)
     return trainer.last_eval_results
 
 
