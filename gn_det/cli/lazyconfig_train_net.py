@@ -15,9 +15,9 @@ import sys
 from detectron2.engine import default_argument_parser
 
 from ..engine.launch import launch_from_args
-from ..engine.lazy_config import lazy_terms, load_lazy_config, setup_lazy_cfg
-from ..engine.lazy_preflight import lazy_preflight
-from ..engine.lazy_trainer import LazyTrainer, build_lazy_model, evaluate_lazy, lazy_checkpointer
+from ..lazy.config import lazy_terms, load_lazy_config, setup_lazy_cfg
+from ..lazy.preflight import lazy_preflight
+from ..lazy.trainer import LazyTrainer, build_lazy_model, evaluate_lazy, lazy_checkpointer
 from .runner import run_cli
 
 

@@ -19,11 +19,11 @@ from ..checkpoint.weights import check_weights
 from ..config import ConfigError
 from ..data import check_datasets
 from ..data.quick_check import quick_check_names
-from .keys import LAZY_KEYS
-from .lazy_config import lazy_terms
-from .lazy_data import dataset_names, target_of
-from .model_check import check_built_model, meta_model
-from .preflight import check_devices, check_output_dir
+from ..engine.keys import LAZY_KEYS
+from ..engine.model_check import check_built_model, meta_model
+from ..engine.preflight import check_devices, check_output_dir
+from .config import lazy_terms
+from .data import dataset_names, target_of
 
 # How a LazyConfig registers a dataset of its own (see check_datasets).
 REGISTER_HINT = (

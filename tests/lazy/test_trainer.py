@@ -7,12 +7,12 @@ from detectron2.utils.env import seed_all_rng
 
 from gn_det.data.resumable_loader import ResumableTrainLoader
 from gn_det.engine.divergence import DivergenceError, DivergenceGuard
-from gn_det.engine.lazy_config import apply_overrides, load_lazy_config
-from gn_det.engine.lazy_trainer import LazyTrainer, recovery_hints
 from gn_det.engine.trainer import Trainer
+from gn_det.lazy.config import apply_overrides, load_lazy_config
+from gn_det.lazy.trainer import LazyTrainer, recovery_hints
 
 from ..conftest import REPO, tiny_cfg
-from .test_divergence import Diverging
+from ..engine.test_divergence import Diverging
 
 SHAPES = str(REPO / "configs" / "Shapes" / "mask_rcnn_R_18_FPN_tiny.py")
 

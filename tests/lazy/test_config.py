@@ -3,14 +3,14 @@
 import pytest
 from detectron2.model_zoo import get_config_file
 
-from gn_det.engine.lazy_config import (
+from gn_det.engine.setup import ConfigError
+from gn_det.lazy.config import (
     TRAIN_DEFAULTS,
     accepted_arguments,
     in_lazy_terms,
     lazy_terms,
     load_lazy_config,
 )
-from gn_det.engine.setup import ConfigError
 from gn_det.modeling import GNDetRCNN, NormConfigError
 
 from ..conftest import REPO

@@ -20,7 +20,7 @@ from omegaconf import DictConfig
 
 from ..data.resumable_loader import ResumableTrainLoader
 from ..evaluation.evaluator import FastCOCOEvaluator
-from .lazy_config import accepted_arguments
+from .config import accepted_arguments
 
 logger = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import pytest
 
 from gn_det.checkpoint.checkpointer import CheckpointError
 from gn_det.data import DatasetError
-from gn_det.engine.lazy_config import apply_overrides, load_lazy_config
-from gn_det.engine.lazy_preflight import lazy_preflight
 from gn_det.engine.setup import ConfigError
+from gn_det.lazy.config import apply_overrides, load_lazy_config
+from gn_det.lazy.preflight import lazy_preflight
 from gn_det.modeling import NormConfigError
 
 from ..conftest import REPO

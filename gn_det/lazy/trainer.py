@@ -12,11 +12,11 @@ from detectron2.evaluation import inference_on_dataset, print_csv_format
 from omegaconf import OmegaConf
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
+from ..engine.divergence import RecoveryHints
+from ..engine.keys import LAZY_KEYS
+from ..engine.trainer import guarded_hooks, summarize
 from ..modeling.convert_norm import cpu_sync_batchnorm
-from .divergence import RecoveryHints
-from .keys import LAZY_KEYS
-from .lazy_data import build_lazy_evaluator, build_lazy_train_loader, dataset_names
-from .trainer import guarded_hooks, summarize
+from .data import build_lazy_evaluator, build_lazy_train_loader, dataset_names
 
 logger = logging.getLogger("gn_det")
 

@@ -4,11 +4,11 @@ FastCOCOEvaluator for COCOEvaluator."""
 import itertools
 
 from gn_det.data.resumable_loader import ResumableTrainLoader
-from gn_det.engine.lazy_data import build_lazy_evaluator, build_lazy_train_loader
-from gn_det.engine.lazy_preflight import build_lazy_meta_model
 from gn_det.evaluation.evaluator import FastCOCOEvaluator
+from gn_det.lazy.data import build_lazy_evaluator, build_lazy_train_loader
+from gn_det.lazy.preflight import build_lazy_meta_model
 
-from .test_lazy_trainer import shapes_lazy_cfg
+from .test_trainer import shapes_lazy_cfg
 
 
 def test_a_config_evaluator_is_computed_by_fast_coco_eval(small_shapes, tmp_path):
