@@ -2,11 +2,11 @@
 
 PyTorch's CPU kernels run on OpenMP threads (one per core unless ``OMP_NUM_THREADS`` says
 otherwise). GNU OpenMP's threads spin while they wait for each other, so when other jobs take
-the cores a thread burns its time slices waiting for a descheduled partner: here, with other
-jobs on both cores, a demo training step took 4x as long with 2 threads as with 1
-(projects/Performance). With ``OMP_WAIT_POLICY=PASSIVE`` waiting threads sleep: the work is
-split the same way (the same results, bit for bit), a busy machine runs the step about as fast
-as with one thread, and an idle one still uses every core. OpenMP reads the policy when
+the cores a thread burns its time slices waiting for a descheduled partner, and a 2-thread
+step can take several times as long as a 1-thread one. With ``OMP_WAIT_POLICY=PASSIVE``
+waiting threads sleep: the work is split the same way (the same results, bit for bit, tested)
+and an idle machine still uses every core; what it saves on whole runs is measured by
+projects/Performance/whole_runs.py (see that README). OpenMP reads the policy when
 PyTorch loads, so it belongs in the environment a run starts with: the Makefile sets it, and
 gn_det sets it for the processes it starts (CPU workers of a multi-process run, sweep cells,
 benchmark workers).
