@@ -1,4 +1,5 @@
-"""Generic helpers with no gn_det dependency: the user-error base, atomic files, random state."""
+"""Generic helpers with no gn_det dependency: the user-error base, atomic files, random state,
+the OpenMP wait policy of CPU runs (cpu_threads)."""
 
 from .atomic_file import atomic_open
 from .errors import GNDetError
