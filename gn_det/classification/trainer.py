@@ -16,6 +16,7 @@ from detectron2.utils.events import CommonMetricPrinter, JSONWriter
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
 from ..engine.divergence import DivergenceGuard
+from ..engine.stop_report import StopReport
 from .batches import ShuffledBatches
 from .model import ResNetClassifier
 
@@ -69,6 +70,7 @@ class ClassifierPretraining:
             hooks.EvalHook(eval_period, self.evaluate),
             hooks.PeriodicWriter(writers, period=20),
             DivergenceGuard(),
+            StopReport(),
         ])  # fmt: skip
 
     def evaluate(self):

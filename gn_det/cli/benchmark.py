@@ -14,6 +14,7 @@ KEY VALUE pairs apply to every model. Random weights; FrozenBN is calibrated fir
 
 import argparse
 import json
+import os
 import shlex
 import sys
 
@@ -21,6 +22,9 @@ from ..benchmark.interleaved import results_table
 from ..benchmark.ops import ops_summary_table
 from ..benchmark.run import benchmark_report, log, run_models, run_ops, variant_configs
 from ..benchmark.variants import BenchmarkError, parse_size, parse_variants
+from ..utils.atomic_file import atomic_open
+from ..utils.output_paths import check_output_file
+from .arguments import parse_args
 from .runner import run_cli
 
 
@@ -44,9 +48,11 @@ def parser():
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    args = parse_args(parser(), argv)
     if args.batch < 1 or args.iters < 1 or args.warmup < 0:
         raise BenchmarkError("--batch and --iters must be >= 1 and --warmup >= 0")
+    if args.json:
+        check_output_file(args.json, "--json")
     variants, baseline = parse_variants(args.norms, args.baseline)
     synthetic = parse_size(args.synthetic) if args.synthetic else None
     gn = [v.label for v in variants if v.norm in ("GN", "LN", "IN")]
@@ -79,7 +85,8 @@ def main(argv=None):
         doc["ops"]["variant"] = gn[0]
         print(ops_summary_table(doc["ops"]))
     if args.json:
-        with open(args.json, "w") as f:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with atomic_open(args.json, "w") as f:
             json.dump(doc, f, indent=2)
         log(f"wrote {args.json}")
     return doc

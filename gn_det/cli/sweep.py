@@ -16,7 +16,6 @@ import argparse
 import os
 import shlex
 import signal
-import sys
 
 from ..sweep import (
     SCHEDULES,
@@ -31,6 +30,11 @@ from ..sweep import (
     validate_cells,
     write_results,
 )
+from ..utils.errors import Interrupted
+from ..utils.output_paths import check_output_dir
+from .arguments import non_negative
+from .arguments import parse_args as checked_args
+from .run_folder import own_folder
 from .runner import run_cli
 
 
@@ -43,7 +47,7 @@ def parse_args(argv=None):
     p.add_argument("--batches", nargs="+", type=int, default=[8, 4, 2, 1])
     p.add_argument("--groups", nargs="*", type=int, default=[], help="GN group counts")
     p.add_argument("--channels-per-group", nargs="*", type=int, default=[])
-    p.add_argument("--base-batch", type=int, default=0,
+    p.add_argument("--base-batch", type=non_negative(int), default=0,
                    help="batch size of --base-lr (default: detection SOLVER.IMS_PER_BATCH, "
                    "classification 32, pretrain_backbone.py's default)")  # fmt: skip
     p.add_argument(
@@ -52,22 +56,23 @@ def parse_args(argv=None):
         default=0.0,
         help="LR at --base-batch (default: SOLVER.BASE_LR; classification 0.05)",
     )
-    p.add_argument("--train-images", type=int, default=0,
+    p.add_argument("--train-images", type=non_negative(int), default=0,
                    help="detection: training images per cell (default: the config's)")  # fmt: skip
     p.add_argument("--schedule", choices=SCHEDULES, default="epochs",
                    help="equal epochs (default) or equal iterations per cell")  # fmt: skip
-    p.add_argument("--epochs", type=int, default=0, help="classification: epochs per cell")
+    p.add_argument("--epochs", type=non_negative(int), default=0,
+                   help="classification: epochs per cell")  # fmt: skip
     p.add_argument("--data", default="", help="classification: shapes or an image folder")
     p.add_argument("--tool-args", default="",
                    help="more arguments of the training tool, e.g. '--num-images 400'")  # fmt: skip
-    p.add_argument("--threads", type=int, default=0,
+    p.add_argument("--threads", type=non_negative(int), default=0,
                    help="CPU threads per run (OMP_NUM_THREADS); 1 avoids oversubscription "
                    "when other jobs share the cores")  # fmt: skip
     p.add_argument("--retry-failed", action="store_true", help="run failed cells again")
     p.add_argument("--dry-run", action="store_true", help="validate and list cells; run none")
     p.add_argument("--report-only", action="store_true", help="results.csv and plots only")
     p.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides")
-    return p.parse_args(argv)
+    return checked_args(p, argv)
 
 
 def make_sweep(args):
@@ -96,16 +101,23 @@ def main(argv=None):
         for row in sweep.rows():
             print(f"{row['folder']}: {row['status']} {row.get('reason') or ''}".rstrip())
         return
+    if args.report_only and not os.path.isdir(args.output_dir):
+        raise SweepError(f"--output-dir {args.output_dir} does not exist: nothing to report")
+    check_output_dir(args.output_dir, "--output-dir")
+    with own_folder(args.output_dir, "--output-dir"):
+        run_and_report(args, sweep)
+
+
+def run_and_report(args, sweep):
+    """Run the cells (unless --report-only), then write results.csv and the plots."""
     if args.report_only:
-        if not os.path.isdir(args.output_dir):
-            raise SweepError(f"--output-dir {args.output_dir} does not exist: nothing to report")
         rows = sweep.rows()
         write_results(sweep.csv_path, sweep.task, rows)
     else:
         try:
             rows = sweep.run(retry_failed=args.retry_failed)
         except KeyboardInterrupt:
-            sys.exit("sweep: stopped; run the same command again to resume")
+            raise Interrupted("sweep: stopped; run the same command again to resume") from None
     for path in plot_sweep(rows, sweep.task, args.output_dir):
         print(f"sweep: wrote {path}")
     for metric in sweep.task.metrics:

@@ -9,16 +9,17 @@ Multi-GPU and multi-machine runs go through detectron2's ``launch``; without CUD
 (unlike SyncBN): each GPU normalizes its own images.
 """
 
-import os
 import sys
 
 from detectron2.engine import default_argument_parser
 
-from ..checkpoint.checkpointer import GNDetCheckpointer
+from ..checkpoint.checkpointer import GNDetCheckpointer, resumable_checkpoint
 from ..engine.launch import launch_from_args
 from ..engine.preflight import preflight
 from ..engine.setup import ConfigError, load_config, setup_cfg
 from ..engine.trainer import Trainer, summarize
+from .arguments import parse_args
+from .run_folder import own_folder
 from .runner import run_cli
 
 
@@ -41,15 +42,32 @@ def train(args):
     return trainer.last_eval_results
 
 
+def check_eval_weights(cfg, args):
+    """``--eval-only`` evaluates trained weights: MODEL.WEIGHTS, or with ``--resume`` the last
+    checkpoint of OUTPUT_DIR. Random weights only when asked for: ``MODEL.WEIGHTS ""``."""
+    if cfg.MODEL.WEIGHTS or "MODEL.WEIGHTS" in (args.opts or [])[0::2]:
+        return
+    if args.resume and resumable_checkpoint(cfg.OUTPUT_DIR):
+        return
+    raise ConfigError(
+        "--eval-only needs trained weights and MODEL.WEIGHTS is empty: add MODEL.WEIGHTS "
+        "path/to/model_final.pth, or --resume to evaluate the last checkpoint in OUTPUT_DIR "
+        f'{cfg.OUTPUT_DIR} (to evaluate random weights on purpose, pass MODEL.WEIGHTS "")'
+    )
+
+
 def main(argv=None):
-    args = default_argument_parser().parse_args(argv)
-    if args.config_file and not os.path.isfile(args.config_file):
-        raise ConfigError(f"--config-file {args.config_file} does not exist")
+    args = parse_args(default_argument_parser(), argv)
     cfg = load_config(args.config_file, args.opts)  # fail fast, before any process starts
+    if args.eval_only:
+        check_eval_weights(cfg, args)
     checks = dict(num_machines=args.num_machines, eval_only=args.eval_only, resume=args.resume)
     for warning in preflight(cfg, num_processes=args.num_gpus, **checks):
         print(f"warning: {warning}", file=sys.stderr)
-    launch_from_args(train, args, cfg)
+    if args.machine_rank:  # the folder is machine 0's: other machines' launchers do not lock
+        return launch_from_args(train, args, cfg)
+    with own_folder(cfg.OUTPUT_DIR, "OUTPUT_DIR"):
+        launch_from_args(train, args, cfg)
 
 
 def run():

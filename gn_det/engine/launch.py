@@ -7,8 +7,10 @@ evaluation gathering and main-process-only checkpointing run unchanged on CPUs (
 """
 
 import os
+import signal
 import socket
 import sys
+import time
 from datetime import timedelta
 
 import detectron2.utils.comm as comm
@@ -18,11 +20,16 @@ import torch.multiprocessing as mp
 from detectron2.engine import launch as d2_launch
 
 from ..compat.detectron2_private import set_local_process_group
-from ..utils.errors import GNDetError
+from ..utils.errors import INTERRUPTED_EXIT, GNDetError, Interrupted
 
 DEFAULT_TIMEOUT = timedelta(minutes=30)
 # Exit code of a worker that stopped on an expected error (after printing it).
 CLEAN_ERROR_EXIT = 2
+# Exit code of the main worker after it printed where Ctrl-C interrupted training.
+INTERRUPT_REPORTED_EXIT = 3
+# After Ctrl-C, how long the launcher lets workers stop on their own before it passes the
+# signal on (a SIGINT sent to the launcher alone) and, later, terminates them.
+INTERRUPT_GRACE_S = 10
 
 
 class LaunchError(GNDetError, RuntimeError):
@@ -51,7 +58,8 @@ def launch(
 
     ``cpu`` (default: no CUDA available) selects gloo CPU processes; otherwise detectron2's
     CUDA ``launch`` runs. A CPU worker that raises a GNDetError (a user error) prints
-    ``error: <message>`` and the launcher raises LaunchError instead of a traceback.
+    ``error: <message>`` and the launcher raises LaunchError instead of a traceback. On Ctrl-C
+    the main worker prints where training stopped and the launcher raises Interrupted.
     """
     cpu = not torch.cuda.is_available() if cpu is None else cpu
     world_size = num_processes * num_machines
@@ -70,17 +78,42 @@ def launch(
             raise LaunchError("--dist-url auto works on one machine only; pass tcp://HOST:PORT")
         dist_url = f"tcp://127.0.0.1:{free_port()}"
     worker_args = (main_func, args, world_size, num_processes, machine_rank, dist_url)
+    context = mp.start_processes(
+        _cpu_worker,
+        nprocs=num_processes,
+        args=(*worker_args, timeout),
+        join=False,
+        start_method="spawn",
+    )
     try:
-        mp.start_processes(
-            _cpu_worker,
-            nprocs=num_processes,
-            args=(*worker_args, timeout),
-            start_method="spawn",
-        )
+        while not context.join():
+            pass
     except mp.ProcessExitedException as e:
         rank = machine_rank * num_processes + e.error_index
+        if e.exit_code in (INTERRUPTED_EXIT, INTERRUPT_REPORTED_EXIT):
+            reported = e.exit_code == INTERRUPT_REPORTED_EXIT
+            raise Interrupted("" if reported else "interrupted") from None
         why = "on the error above" if e.exit_code == CLEAN_ERROR_EXIT else f"with {e.exit_code}"
         raise LaunchError(f"process {rank} of {world_size} stopped {why}") from None
+    except KeyboardInterrupt:
+        codes = stop_workers(context.processes)
+        raise Interrupted("" if INTERRUPT_REPORTED_EXIT in codes else "interrupted") from None
+
+
+def stop_workers(processes, grace=INTERRUPT_GRACE_S):
+    """After Ctrl-C: let the workers stop on their own (the terminal sent them SIGINT too),
+    pass SIGINT on to those still running after ``grace`` seconds, terminate them after twice
+    that; their exit codes."""
+    for step in (signal.SIGINT, signal.SIGTERM, None):
+        deadline = time.monotonic() + grace
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        alive = [p for p in processes if p.is_alive()]
+        if not alive or step is None:
+            break
+        for process in alive:
+            os.kill(process.pid, step)
+    return [p.exitcode for p in processes]
 
 
 def launch_from_args(main_func, args, cfg):
@@ -117,4 +150,9 @@ def _cpu_worker(
     except GNDetError as e:
         print(f"error: {e}", file=sys.stderr, flush=True)
         sys.exit(CLEAN_ERROR_EXIT)
+    except KeyboardInterrupt as e:  # the main process says where training stopped
+        if rank == 0 and isinstance(e, Interrupted) and str(e):
+            print(e, file=sys.stderr, flush=True)
+            sys.exit(INTERRUPT_REPORTED_EXIT)
+        sys.exit(INTERRUPTED_EXIT)
     dist.destroy_process_group()

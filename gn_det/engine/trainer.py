@@ -12,21 +12,23 @@ from ..evaluation.evaluator import build_coco_evaluator
 from ..evaluation.summary import final_ap_line, task_ap
 from .divergence import DivergenceGuard
 from .resume import ExactResumeHook
+from .stop_report import StopReport
 
 logger = logging.getLogger("gn_det")
 
 
 class Trainer(DefaultTrainer):
     """DefaultTrainer with COCO bbox + segm evaluation, code-free and crash-safe checkpoints,
-    exact resume (optimizer, data order, random state) and a stop on divergence."""
+    exact resume (optimizer, data order, random state), a stop on divergence, and one line
+    saying how to resume after Ctrl-C or a full disk."""
 
     def build_hooks(self):
         # Called by DefaultTrainer.__init__ right after it makes its checkpointer.
         allow = self.cfg.MODEL.BACKBONE.ALLOW_MISSING_WEIGHTS
         self.checkpointer = GNDetCheckpointer.like(self.checkpointer, allow_missing_backbone=allow)
         resume = ExactResumeHook(self.data_loader, self.cfg.SOLVER.CHECKPOINT_PERIOD)
-        # The order matters: see ExactResumeHook and DivergenceGuard.
-        return [resume, *super().build_hooks(), DivergenceGuard()]
+        # The order matters: see ExactResumeHook, DivergenceGuard and StopReport.
+        return [resume, *super().build_hooks(), DivergenceGuard(), StopReport()]
 
     @classmethod
     def build_train_loader(cls, cfg):

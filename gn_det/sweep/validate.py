@@ -4,8 +4,6 @@ Each cell's model is built on the ``meta`` device (shapes only), so a GN group c
 does not divide one of the model's real layers marks that cell invalid, naming the layer.
 """
 
-import os
-
 from ..engine.model_check import build_meta_model
 from ..engine.setup import ConfigError, load_config
 from ..modeling import NormConfigError
@@ -13,9 +11,9 @@ from .grid import SweepError
 
 
 def load_base_config(config_file, opts):
-    """The sweep's config (file + user overrides); SweepError if it is missing or bad."""
-    if not config_file or not os.path.isfile(config_file):
-        raise SweepError(f"--config-file {config_file or '(none)'} does not exist")
+    """The sweep's config (file + user overrides); a one-line error if it is missing or bad."""
+    if not config_file:
+        raise SweepError("--config-file is empty; give a config file")
     try:
         return load_config(config_file, opts)
     except (ConfigError, NormConfigError) as e:

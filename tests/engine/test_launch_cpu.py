@@ -1,6 +1,9 @@
 """Distributed runs on the CPU: 2 gloo processes, DDP all-reduce, SyncBN, sharding, evaluation."""
 
 import json
+import multiprocessing
+import signal
+import time
 
 import detectron2.engine.defaults as d2_defaults
 import detectron2.utils.comm as comm
@@ -9,9 +12,10 @@ import torch
 from detectron2.data.samplers import TrainingSampler
 from torch import nn
 
-from gn_det.engine.launch import LaunchError, launch
+from gn_det.engine.launch import LaunchError, launch, stop_workers
 from gn_det.engine.setup import ConfigError
 from gn_det.modeling.convert_norm import cpu_sync_batchnorm
+from gn_det.utils.errors import Interrupted
 
 from ..conftest import TINY_CONFIG
 from ..run_tools import FAST_TRAINING, run_tool, shapes_opts
@@ -78,6 +82,38 @@ def test_an_input_error_in_a_worker_is_one_line(tmp_path, capfd):
     err = capfd.readouterr().err
     assert "error: SOLVER.FOO=1 is wrong on purpose" in err
     assert "Traceback" not in err
+
+
+def interrupted_on_rank_0():
+    if comm.get_rank() == 0:  # as the trainer's StopReport raises it on Ctrl-C
+        raise Interrupted("training interrupted at iteration 3 of 9; resume ...")
+    time.sleep(120)  # the other process would go on; the launcher stops it
+
+
+def test_ctrl_c_in_workers_is_one_line_from_the_main_process(capfd):
+    start = time.monotonic()
+    with pytest.raises(Interrupted) as info:
+        launch(interrupted_on_rank_0, 2, dist_url="auto", cpu=True)
+    assert str(info.value) == ""  # run_cli prints nothing more: the main process said it
+    err = capfd.readouterr().err
+    assert err.count("training interrupted at iteration 3 of 9") == 1
+    assert "Traceback" not in err and time.monotonic() - start < 100
+
+
+def _sleep(ignore_sigint):
+    if ignore_sigint:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    time.sleep(60)
+
+
+def test_the_launcher_stops_workers_that_did_not_get_ctrl_c():
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=_sleep, args=(ignore,)) for ignore in (False, True)]
+    for w in workers:
+        w.start()
+    codes = stop_workers(workers, grace=1)
+    assert codes[0] == 1  # SIGINT passed on: KeyboardInterrupt
+    assert codes[1] == -signal.SIGTERM  # ignored SIGINT: terminated
 
 
 def test_train_net_with_two_cpu_processes_and_syncbn(small_shapes, tmp_path):

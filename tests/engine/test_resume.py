@@ -131,6 +131,9 @@ def test_kill_9_and_resume_end_with_the_weights_of_an_uninterrupted_run(small_sh
 
     resumed = run_tool("train_net.py", *train_cmd(out, 1, "--resume", *data)[2:], cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    # The killed run's OUTPUT_DIR lock is taken over, with a warning naming it.
+    assert f"taking over the lock of a run that ended without releasing it (PID {proc.pid}" \
+        in resumed.stderr  # fmt: skip
     assert "Starting training from iteration 2" in (out / "log.txt").read_text()
     a = torch.load(tmp_path / "whole" / "model_final.pth", weights_only=True)
     b = torch.load(out / "model_final.pth", weights_only=True)
