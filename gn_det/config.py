@@ -43,6 +43,14 @@ def add_gn_det_config(cfg):
     # triples, e.g. [["my_train", "ann/train.json", "images/train"]]. Names can then be
     # used in DATASETS.TRAIN / DATASETS.TEST.
     cfg.DATASETS.REGISTER_COCO = []
+    # Image files whose file_name is absolute or leaves the dataset's image folder ("../")
+    # are an error before training (and in tools/check_dataset.py), since a JSON file from
+    # elsewhere could make training read any file; True reads them as they are named.
+    cfg.DATASETS.ALLOW_IMAGES_OUTSIDE_ROOT = False
+    # Before training, the header (format and size, not the pixels) of every image of each
+    # COCO dataset with at most this many images is read and checked against the JSON;
+    # a larger dataset gets a warning that its images were not opened. 0: never, silently.
+    cfg.DATASETS.IMAGE_HEADER_CHECK_LIMIT = 10000
 
     # Speed options (gn_det/modeling/speed/, measured in projects/Performance/README.md).
     # They change how the model computes, not its parameters or checkpoint keys.

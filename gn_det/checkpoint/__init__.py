@@ -1,9 +1,11 @@
-"""Weights in and out: a checkpointer that loads without running code and saves crash-safely,
-verified loading (per-part report, norm match), MODEL.WEIGHTS checks, detectron2 .pkl export."""
+"""Weights in and out: one safe loader (no code run from any file), a checkpointer that uses it
+and saves crash-safely, verified loading (per-part report, norm match), MODEL.WEIGHTS checks,
+detectron2 .pkl export."""
 
-from .checkpointer import CheckpointError, GNDetCheckpointer, UnsafeCheckpointError
+from .checkpointer import GNDetCheckpointer
 from .load_report import MissingWeightsError, WeightsMismatchError
 from .norm_match import NormMismatchError
+from .safe_load import CheckpointError, UnsafeCheckpointError, load_weights_file
 from .weights import check_weights
 from .weights_pkl import detectron2_weights, save_weights_pkl
 
@@ -15,6 +17,7 @@ __all__ = [
     "UnsafeCheckpointError",
     "WeightsMismatchError",
     "check_weights",
+    "load_weights_file",
     "detectron2_weights",
     "save_weights_pkl",
 ]

@@ -1,74 +1,33 @@
 """A DetectionCheckpointer that loads without executing code and saves crash-safely.
 
 Stock detectron2 reads ``.pkl`` files with ``pickle.load``, so a crafted file runs
-code when loaded. Here ``.pkl`` files go through an unpickler that only builds
-containers, numbers, strings and NumPy arrays; torch files are read by
-``torch.load``, which on PyTorch >= 2.6 loads with ``weights_only=True``.
+code when loaded. Here every file is read by ``safe_load.load_weights_file`` (format from
+the content: torch files with ``weights_only``, pickles with a restricted unpickler,
+safetensors) and put into detectron2's checkpoint layout by ``checkpoint_layout``.
 
 Checkpoints and ``last_checkpoint`` are written to a temporary file and renamed, so a
 crash never leaves a truncated ``model_*.pth`` or a ``last_checkpoint`` naming one;
 weights with NaN/Inf are never saved over the last good checkpoint.
 """
 
-import io
 import logging
 import os
-import pickle
-import zipfile
 
 import detectron2.utils.comm as comm
+import numpy as np
 import torch
 from detectron2.checkpoint import DetectionCheckpointer
-from detectron2.utils.file_io import PathManager
 
 from ..utils.atomic_file import AtomicWritesPathManager
-from ..utils.errors import GNDetError
 from .load_report import LoadReport, missing_backbone_error
 from .norm_match import check_norm_match
+from .safe_load import (
+    CheckpointError,
+    check_checkpoint_file,
+    load_weights_file,
+)
 
 logger = logging.getLogger(__name__)
-
-# (module, name) pairs a weights pickle may reference: NumPy arrays and plain containers.
-_ALLOWED_GLOBALS = {
-    ("collections", "OrderedDict"),
-    ("_codecs", "encode"),  # bytes pickled by Python 2 (Detectron's Caffe2 files)
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "scalar"),
-}
-
-
-class UnsafeCheckpointError(GNDetError, pickle.UnpicklingError):
-    """A checkpoint pickle that references something other than weights."""
-
-
-class CheckpointError(GNDetError, ValueError):
-    """A checkpoint file that is missing, empty, truncated or not a checkpoint."""
-
-
-def check_checkpoint_file(path):
-    """Raise CheckpointError if ``path`` is missing, empty, or a truncated torch zip file.
-
-    Cheap: reads the zip directory only, not the tensors. Pickles are not checked here.
-    """
-    if not os.path.isfile(path):
-        what = "is a directory" if os.path.isdir(path) else "does not exist"
-        raise CheckpointError(f"{path} {what}; expected a checkpoint file")
-    if os.path.getsize(path) == 0:
-        raise CheckpointError(f"{path} is empty (0 bytes); expected a checkpoint file")
-    with open(path, "rb") as f:
-        head = f.read(2)
-    if head == b"PK":
-        try:
-            with zipfile.ZipFile(path):
-                pass
-        except zipfile.BadZipFile:
-            raise CheckpointError(
-                f"{path} is truncated or damaged (a torch file without its zip directory)"
-            ) from None
 
 
 def resumable_checkpoint(save_dir):
@@ -101,37 +60,11 @@ def nonfinite_tensors(state_dict):
     ]
 
 
-class WeightsUnpickler(pickle.Unpickler):
-    """An unpickler that refuses every global outside ``_ALLOWED_GLOBALS``."""
-
-    def find_class(self, module, name):
-        if (module, name) in _ALLOWED_GLOBALS:
-            return super().find_class(module, name)
-        raise UnsafeCheckpointError(
-            f"refusing to load {module}.{name}: a weights file holds only arrays and containers"
-        )
-
-
-def load_weights_pickle(file_obj):
-    """Unpickle a weights ``.pkl`` (Detectron/detectron2 formats) without running its code."""
-    return WeightsUnpickler(file_obj, encoding="latin1").load()
-
-
-def refused_load_error(filename, error):
-    """The error for a torch file that ``torch.load(weights_only=True)`` refused: unsafe if it
-    references a global (code), else not a checkpoint."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    detail = next((x for x in lines if "GLOBAL" in x or x.startswith("Unsupported")), lines[0])
-    if "GLOBAL" in detail:
-        return UnsafeCheckpointError(f"{filename}: refusing to load: {detail}")
-    return CheckpointError(f"{filename} is not a checkpoint ({detail})")
-
-
 class GNDetCheckpointer(DetectionCheckpointer):
-    """detectron2's checkpointer, with ``.pkl`` files read by ``load_weights_pickle``,
-    atomic writes, clear errors for missing or damaged checkpoint files, and verified
-    loading: norms must match (see norm_match), a table of what loaded per part is logged,
-    and missing backbone weights are an error unless ``allow_missing_backbone``."""
+    """detectron2's checkpointer, with every file read by ``load_weights_file``, atomic
+    writes, clear errors for missing or damaged checkpoint files, and verified loading: norms
+    must match (see norm_match), a table of what loaded per part is logged, and missing
+    backbone weights are an error unless ``allow_missing_backbone``."""
 
     def __init__(self, model, save_dir="", *, allow_missing_backbone=False, **kwargs):
         super().__init__(model, save_dir, **kwargs)
@@ -179,32 +112,7 @@ class GNDetCheckpointer(DetectionCheckpointer):
         return super().resume_or_load(path, resume=resume)
 
     def _load_file(self, filename):
-        if not filename.endswith(".pkl"):
-            check_checkpoint_file(filename)
-            try:
-                return super()._load_file(filename)
-            except pickle.UnpicklingError as e:
-                raise refused_load_error(filename, e) from None
-            except (RuntimeError, EOFError, KeyError, ValueError) as e:
-                raise CheckpointError(
-                    f"{filename} cannot be read as a checkpoint ({type(e).__name__}: {e})"
-                ) from None
-        with PathManager.open(filename, "rb") as f:
-            try:
-                data = load_weights_pickle(io.BytesIO(f.read()))
-            except UnsafeCheckpointError as e:
-                raise UnsafeCheckpointError(f"{filename}: {e}") from None
-            except (pickle.UnpicklingError, EOFError, ValueError) as e:
-                raise CheckpointError(
-                    f"{filename} is not a readable weights pickle ({type(e).__name__}: {e})"
-                ) from None
-        if not isinstance(data, dict):
-            raise CheckpointError(f"{filename} holds a {type(data).__name__}, not a weights dict")
-        if "model" in data and "__author__" in data:  # detectron2 model-zoo layout
-            return data
-        blobs = data.get("blobs", data)  # Detectron (Caffe2) layout
-        weights = {k: v for k, v in blobs.items() if not k.endswith("_momentum")}
-        return {"model": weights, "__author__": "Caffe2", "matching_heuristics": True}
+        return checkpoint_layout(*load_weights_file(filename), filename)
 
     @classmethod
     def for_config(cls, model, cfg, **kwargs):
@@ -222,3 +130,34 @@ class GNDetCheckpointer(DetectionCheckpointer):
             **kwargs,
             **checkpointer.checkpointables,
         )
+
+
+def checkpoint_layout(fmt, data, filename):
+    """A loaded weights file in detectron2's checkpoint layout: ``{"model": weights, ...}``.
+
+    Pickles are detectron2 model-zoo files (``model`` and ``__author__``) or Detectron
+    (Caffe2) blobs, renamed by detectron2's name matching; torch and safetensors files are
+    gn_det/detectron2 checkpoints or a bare state dict, as detectron2 reads ``.pth`` files.
+    """
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{filename} holds a {type(data).__name__}, not a weights dict")
+    if fmt == "pickle" and not ("model" in data and "__author__" in data):
+        blobs = data.get("blobs", data)  # Detectron (Caffe2) layout
+        if not isinstance(blobs, dict):
+            raise CheckpointError(f"{filename}: 'blobs' is a {type(blobs).__name__}, not a dict")
+        weights = {k: v for k, v in blobs.items() if not str(k).endswith("_momentum")}
+        data = {"model": weights, "__author__": "Caffe2", "matching_heuristics": True}
+    elif "model" not in data:
+        data = {"model": data}
+    weights = data["model"]
+    if not isinstance(weights, dict):
+        raise CheckpointError(
+            f"{filename}: 'model' is a {type(weights).__name__}, not a dict of weights"
+        )
+    bad = [k for k, v in weights.items() if not isinstance(v, (np.ndarray, torch.Tensor))]
+    if bad:
+        raise CheckpointError(
+            f"{filename}: {len(bad)} entries of its weights are not arrays or tensors "
+            f"(first: {bad[0]!r} is a {type(weights[bad[0]]).__name__})"
+        )
+    return data

@@ -7,9 +7,7 @@ another function with 16. Each case gets an error that says what to set.
 
 import re
 
-from detectron2.layers import FrozenBatchNorm2d
-from torch import nn
-
+from ..modeling.norm import layer_family, metadata_family, metadata_groups, weights_family
 from .load_report import WeightsMismatchError, part_of
 
 
@@ -22,12 +20,10 @@ def model_norm_kinds(model):
     "BN" (BN, SyncBN, FrozenBN)."""
     found = {}
     for name, module in model.named_modules():
-        if isinstance(module, nn.GroupNorm):
-            kind, groups = "GN", {module.num_groups}
-        elif isinstance(module, (nn.modules.batchnorm._BatchNorm, FrozenBatchNorm2d)):
-            kind, groups = "BN", set()
-        else:
+        kind = layer_family(module)
+        if kind is None:
             continue
+        groups = {module.num_groups} if kind == "GN" else set()
         part = part_of(name + ".weight")
         old = found.get(part, (kind, set()))
         found[part] = (old[0] if old[0] == kind else "mixed", old[1] | groups)
@@ -45,7 +41,7 @@ def checkpoint_norm_kinds(checkpoint):
             m = re.search(r"_(gn|bn)_(s|b|rm|riv)$", key)
             kind = m and m.group(1).upper()
         elif ".norm." in key or re.search(r"\.(bn\d?|norm\d?)\.", key):
-            kind = "BN" if key.endswith(("running_mean", "running_var")) else "GN"
+            kind = weights_family([key])
         else:
             continue
         if kind:
@@ -59,7 +55,7 @@ def check_norm_match(model, checkpoint, path):
     """NormMismatchError if ``checkpoint``'s norms cannot be what ``model``'s norms expect."""
     recorded = checkpoint.get("norm") or {}
     in_ckpt = checkpoint_norm_kinds(checkpoint)
-    if recorded.get("kind") in ("GN", "LN", "IN") and "backbone" in in_ckpt:
+    if metadata_family(recorded) == "GN" and "backbone" in in_ckpt:
         in_ckpt["backbone"] = "GN"
     for part, (kind, groups) in model_norm_kinds(model).items():
         theirs = in_ckpt.get(part)
@@ -80,19 +76,9 @@ def check_norm_match(model, checkpoint, path):
                 f"model's {part} uses BatchNorm, which would get zero mean and unit variance. "
                 f"Set MODEL.NORM.TYPE GN{setting}."
             )
-        wanted, fix = recorded_groups(recorded)
+        wanted, fix = metadata_groups(recorded)
         if part == "backbone" and kind == "GN" and wanted and groups != {wanted}:
             raise NormMismatchError(
                 f"{where} was trained with GroupNorm of {wanted} group(s), but the model's "
                 f"backbone uses {sorted(groups)} groups. Set {fix}."
             )
-
-
-def recorded_groups(recorded):
-    """(group count, the setting that gives it) of a checkpoint's recorded norm, or (None, "")."""
-    if recorded.get("kind") == "LN":
-        return 1, "MODEL.NORM.TYPE LN"
-    if recorded.get("kind") == "GN" and recorded.get("num_groups"):
-        n = recorded["num_groups"]
-        return n, f"MODEL.NORM.TYPE GN, MODEL.NORM.NUM_GROUPS {n} and CHANNELS_PER_GROUP 0"
-    return None, ""

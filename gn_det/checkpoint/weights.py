@@ -16,7 +16,7 @@ from detectron2.utils.file_io import Detectron2Handler
 from iopath.common.file_io import get_cache_dir
 
 from ..config import ConfigError
-from .checkpointer import CheckpointError, check_checkpoint_file
+from .safe_load import CheckpointError, check_checkpoint_file
 
 REMOTE_PREFIXES = ("http://", "https://", "catalog://", "detectron2://")
 ALLOW_DOWNLOAD_ENV = "GN_DET_ALLOW_DOWNLOAD"

@@ -27,10 +27,16 @@ def classification_data(source, image_size, num_images=SHAPES_TRAIN_IMAGES):
     return train, val, classes
 
 
-def pretrain_config(cfg, *, num_train, epochs, batch_size, lr, output_dir, evals_per_epoch=1):
+def pretrain_config(
+    cfg, *, num_train, epochs, batch_size, lr, output_dir, evals_per_epoch=1, schedule_batch=0
+):
     """``cfg`` with SOLVER set for ``epochs`` over ``num_train`` images: a cosine schedule with
-    a short warm-up, a checkpoint each epoch. Returns (cfg, eval period in iterations)."""
-    iters_per_epoch = max(num_train // batch_size, 1)
+    a short warm-up, a checkpoint each epoch. Returns (cfg, eval period in iterations).
+
+    With ``schedule_batch`` (> 0) the iteration counts are those of ``epochs`` at that batch
+    size while each step takes ``batch_size`` images: equal iterations across batch sizes.
+    """
+    iters_per_epoch = max(num_train // (schedule_batch or batch_size), 1)
     max_iter = epochs * iters_per_epoch
     cfg = cfg.clone()
     cfg.defrost()

@@ -11,20 +11,17 @@ from detectron2.modeling.backbone import build_resnet_backbone
 from torch import nn
 
 from ..modeling.convert_norm import convert_norms, convs_with_norm
-from ..modeling.norm import NormConfigError, NormSpec
-
-# Norm kinds that can be trained from scratch as a classifier (FrozenBN has nothing to learn).
-PRETRAIN_KINDS = ("BN", "GN", "LN", "IN", "none")
+from ..modeling.norm import FROM_SCRATCH_KINDS, NormConfigError, NormSpec
 
 
 def classifier_norm(cfg):
     """The norm the classifier trains with: MODEL.NORM.TYPE, else MODEL.RESNETS.NORM."""
     spec = NormSpec.from_config(cfg)
     kind = spec.kind if spec else cfg.MODEL.RESNETS.NORM
-    if kind not in PRETRAIN_KINDS:
+    if kind not in FROM_SCRATCH_KINDS:
         raise NormConfigError(
             f"pretraining needs a trainable norm, got {kind!r}; set MODEL.NORM.TYPE to one of "
-            f"{', '.join(PRETRAIN_KINDS)} (pretrain with BN, then fine-tune with FrozenBN)"
+            f"{', '.join(FROM_SCRATCH_KINDS)} (pretrain with BN, then fine-tune with FrozenBN)"
         )
     if spec is None:
         spec = NormSpec(kind=kind)

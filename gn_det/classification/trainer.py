@@ -68,7 +68,9 @@ class ClassifierPretraining:
             hooks.LRScheduler(self.optimizer, self.scheduler),
             hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD),
             hooks.EvalHook(eval_period, self.evaluate),
-            hooks.PeriodicWriter(writers, period=20),
+            # at least once per evaluation, so metrics.json holds every top1_error (the
+            # learning curve); JSONWriter keeps only the latest value between writes
+            hooks.PeriodicWriter(writers, period=min(20, eval_period)),
             DivergenceGuard(),
             StopReport(),
         ])  # fmt: skip

@@ -8,7 +8,7 @@
 
 Each model runs in its own process; steps are interleaved round-robin so the ratios
 against --baseline are fair on a busy machine. A variant is a MODEL.NORM.TYPE kind with
-optional speed options: KIND[+channels_last][+bf16|+fp16][+compile][+nofold]. Trailing
+options: KIND[+channels_last][+bf16|+fp16][+compile][+nofold][+WS]. Trailing
 KEY VALUE pairs apply to every model. Random weights; FrozenBN is calibrated first.
 """
 
@@ -55,7 +55,7 @@ def main(argv=None):
         check_output_file(args.json, "--json")
     variants, baseline = parse_variants(args.norms, args.baseline)
     synthetic = parse_size(args.synthetic) if args.synthetic else None
-    gn = [v.label for v in variants if v.norm in ("GN", "LN", "IN")]
+    gn = [v.label for v in variants if v.is_group_norm]
     if (args.ops or args.ops_only) and not gn:
         raise BenchmarkError("--ops needs a GN, LN or IN variant in --norms")
     cfgs = variant_configs(args.config_file, variants, args.opts)

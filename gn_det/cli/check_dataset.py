@@ -6,7 +6,9 @@
 
 Prints a table of problems (count and first examples with ids per kind) and exits 1 if any
 is an error. ``--fix-out`` writes a copy without the entries that have errors; the original
-is never modified. ``--no-images`` skips opening images (existence is still checked).
+is never modified. ``--no-images`` skips opening images (existence is still checked); a
+file_name that is absolute or leaves the image folder is an error unless
+``--allow-outside-root``.
 """
 
 import argparse
@@ -15,8 +17,9 @@ import os
 
 from detectron2.data import DatasetCatalog, MetadataCatalog
 
-from ..data.check_report import counts_line, legend, report_table, severity_counts
-from ..data.coco_check import check_coco_file
+from ..coco.check import check_coco_file
+from ..coco.problems import weigh
+from ..coco.report import counts_line, legend, report_table, severity_counts
 from ..data.coco_fix import write_cleaned
 from ..data.datasets import DatasetError
 from ..data.shapes import ensure_shapes_dataset
@@ -31,6 +34,10 @@ def parse_args(argv=None):
     parser.add_argument("--json", help="COCO instances JSON (instead of a name)")
     parser.add_argument("--images", help="image folder of --json")
     parser.add_argument("--no-images", action="store_true", help="do not open image files")
+    parser.add_argument(
+        "--allow-outside-root", action="store_true",
+        help="accept file_names that are absolute or leave the image folder (../)",
+    )  # fmt: skip
     parser.add_argument("--fix-out", metavar="FILE", help="write a cleaned copy of the JSON")
     parser.add_argument("--examples", type=non_negative(int), default=3, help="shown per problem")
     args = parser.parse_args(argv)
@@ -69,7 +76,13 @@ def main(argv=None):
     if args.fix_out:
         check_output_file(args.fix_out, "--fix-out")
     json_file, image_root = dataset_files(args)
-    data, problems = check_coco_file(json_file, image_root, read_images=not args.no_images)
+    data, problems = check_coco_file(
+        json_file,
+        image_root,
+        images="exists" if args.no_images else "header",
+        allow_outside_root=args.allow_outside_root,
+    )
+    problems = weigh(problems, "dataset")
     if data is not None:
         sizes = {k: len(data[k]) for k in ("images", "annotations", "categories")}
         print(f"{json_file}: " + ", ".join(f"{n} {k}" for k, n in sizes.items()))

@@ -34,7 +34,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    if not args.output.endswith(".pkl"):
+    if not args.output.lower().endswith(".pkl"):
         raise ConvertError(f"output {args.output} must end in .pkl (detectron2 weights)")
     check_output_file(args.output, "output")
     weights = read_weights(args.source)

@@ -46,6 +46,10 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=positive(int), default=8)
     p.add_argument("--batch-size", type=positive(int), default=32, help="images per step")
     p.add_argument("--lr", type=positive(float), default=0.05, help="base LR at this batch size")
+    p.add_argument("--schedule-batch", type=positive(int), default=None,
+                   help="size the schedule (iterations, warm-up, evaluations) as --epochs at "
+                   "this batch size: equal iterations across --batch-size values "
+                   "(default: --batch-size, equal epochs)")  # fmt: skip
     p.add_argument("--image-size", type=positive(int), default=48, help="crop / resize side")
     p.add_argument("--num-images", type=positive(int), default=2000,
                    help="shapes images drawn for the train split (val gets a fifth)")  # fmt: skip
@@ -80,7 +84,7 @@ def _pretrain(args, cfg, norm, data):
     train, val, classes = data
     cfg, eval_period = pretrain_config(
         cfg, num_train=len(train[1]), epochs=args.epochs, batch_size=args.batch_size,
-        lr=args.lr, output_dir=args.output_dir,
+        lr=args.lr, output_dir=args.output_dir, schedule_batch=args.schedule_batch or 0,
     )  # fmt: skip
     os.makedirs(args.output_dir, exist_ok=True)
     for name in ("detectron2", "gn_det"):
@@ -111,7 +115,10 @@ def _pretrain(args, cfg, norm, data):
         "batch_size": args.batch_size,
         "base_lr": args.lr,
         "epochs": args.epochs,
+        "schedule_batch": args.schedule_batch or args.batch_size,
         "iterations": cfg.SOLVER.MAX_ITER,
+        "eval_period": eval_period,
+        "seed": cfg.SEED,
         "num_train": len(train[1]),
         "num_val": len(val[1]),
         "weights": os.path.abspath(pkl),

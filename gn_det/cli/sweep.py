@@ -1,15 +1,22 @@
-"""Train one run per cell of a norm x images-per-batch (x GN groups) grid, then tabulate and
-plot the metric: the paper's batch-size curve and group ablation for any config and data.
+"""Train one run per cell of a norm x images-per-batch (x GN groups) grid and seed, then
+tabulate and plot the metric with confidence intervals and judge the paper's claims: the
+paper's batch-size curve, group ablation and carry-over for any config and data.
 
     python tools/sweep.py --config-file configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml \
-        --output-dir output/sweep_det --norms BN GN GN+WS --batches 8 4 2 1
+        --output-dir output/sweep_det --norms BN GN GN+WS --batches 8 4 2 1 --seeds 0 1 2 \
+        --results-dir projects/X/detection --jobs 2
     python tools/sweep.py --task classification --config-file C --output-dir D \
         --norms GN --batches 32 --groups 1 2 4 8 16 32 64 --base-batch 32 --base-lr 0.05
+    python tools/sweep.py --configs a.yaml b.yaml --pretrain-seeds 0 1 --seeds 0 1 2 \
+        --output-dir D --results-dir R          # config variants (fine-tunings) x seeds
+    python tools/sweep.py --report-only --results-dir projects/X/detection
 
-Every cell is a normal run of tools/train_net.py (detection) or tools/pretrain_backbone.py
-(classification) in ``<output-dir>/<cell>``: learning rate scaled linearly with the batch
-size and, by default, equal epochs. Finished cells are skipped, unfinished ones resumed;
-failed cells are recorded with their reason. Writes ``results.csv`` and PNG plots.
+Every run is a normal run of tools/train_net.py (detection) or tools/pretrain_backbone.py
+(classification) in ``<output-dir>/<cell>[_s<seed>]``: learning rate scaled linearly with
+the batch size and, by default, equal epochs. Finished runs are skipped, unfinished ones
+resumed; failed runs are recorded with their reason. Writes ``results.csv`` to the output
+folder; with ``--results-dir``, also the committed study files (runs.csv and curves.csv as
+each run finishes; summary.csv, claims.csv, tables.md and PNG plots at the end).
 """
 
 import argparse
@@ -21,113 +28,256 @@ from ..sweep import (
     SCHEDULES,
     TASKS,
     BaseSchedule,
+    StudyRecords,
     Sweep,
     SweepError,
+    VariantTask,
     build_grid,
     load_base_config,
+    load_variants,
     markdown_table,
     plot_sweep,
     validate_cells,
+    variant_cells,
+    write_report,
     write_results,
 )
 from ..utils.errors import Interrupted
 from ..utils.output_paths import check_output_dir
-from .arguments import non_negative
+from .arguments import non_negative, positive
 from .arguments import parse_args as checked_args
 from .run_folder import own_folder
 from .runner import run_cli
+
+DEFAULT_NORMS, DEFAULT_BATCHES = ["BN", "GN"], [8, 4, 2, 1]
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--task", choices=sorted(TASKS), default="detection")
-    p.add_argument("--config-file", required=True)
-    p.add_argument("--output-dir", required=True, help="one folder per cell, results.csv, PNGs")
-    p.add_argument("--norms", nargs="+", default=["BN", "GN"], help="e.g. BN GN LN IN GN+WS")
-    p.add_argument("--batches", nargs="+", type=int, default=[8, 4, 2, 1])
+    p.add_argument("--config-file", help="the config every cell of the grid starts from")
+    p.add_argument(
+        "--configs",
+        nargs="+",
+        default=[],
+        help="detection config variants to fine-tune as they are (one cell per "
+        "config instead of the norm x batch grid); MODEL.WEIGHTS may name "
+        "{pretrain_seed}",
+    )
+    p.add_argument("--output-dir", help="scratch: one folder per run, results.csv, PNGs")
+    p.add_argument(
+        "--results-dir",
+        default="",
+        help="the study's committed results: runs.csv and curves.csv (a row as each "
+        "run finishes), summary.csv, claims.csv, tables.md, PNG plots",
+    )
+    p.add_argument("--study", default="", help="study name in runs.csv (default: the task)")
+    p.add_argument("--norms", nargs="+", default=None, help="e.g. BN GN LN IN GN+WS")
+    p.add_argument("--batches", nargs="+", type=int, default=None)
     p.add_argument("--groups", nargs="*", type=int, default=[], help="GN group counts")
     p.add_argument("--channels-per-group", nargs="*", type=int, default=[])
-    p.add_argument("--base-batch", type=non_negative(int), default=0,
-                   help="batch size of --base-lr (default: detection SOLVER.IMS_PER_BATCH, "
-                   "classification 32, pretrain_backbone.py's default)")  # fmt: skip
+    p.add_argument(
+        "--seeds",
+        nargs="*",
+        type=int,
+        default=[],
+        help="run every cell once per seed (the SEED config key: init, data order, "
+        "augmentation); default: once, with the config's SEED",
+    )
+    p.add_argument(
+        "--pretrain-seeds",
+        nargs="*",
+        type=int,
+        default=[],
+        help="--configs: fill MODEL.WEIGHTS's {pretrain_seed} with each",
+    )
+    p.add_argument(
+        "--base-batch",
+        type=non_negative(int),
+        default=0,
+        help="batch size of --base-lr (default: detection SOLVER.IMS_PER_BATCH, "
+        "classification 32, pretrain_backbone.py's default)",
+    )
     p.add_argument(
         "--base-lr",
         type=float,
         default=0.0,
         help="LR at --base-batch (default: SOLVER.BASE_LR; classification 0.05)",
     )
-    p.add_argument("--train-images", type=non_negative(int), default=0,
-                   help="detection: training images per cell (default: the config's)")  # fmt: skip
-    p.add_argument("--schedule", choices=SCHEDULES, default="epochs",
-                   help="equal epochs (default) or equal iterations per cell")  # fmt: skip
-    p.add_argument("--epochs", type=non_negative(int), default=0,
-                   help="classification: epochs per cell")  # fmt: skip
+    p.add_argument(
+        "--train-images",
+        type=non_negative(int),
+        default=0,
+        help="detection: training images per cell (default: the config's)",
+    )
+    p.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default="epochs",
+        help="equal epochs (default) or equal iterations per cell (those of the base batch)",
+    )
+    p.add_argument(
+        "--schedule-scale",
+        type=float,
+        default=1.0,
+        help="multiply the schedule (2: twice the iterations or epochs, labelled "
+        "epochs_x2): the convergence check",
+    )
+    p.add_argument(
+        "--evals-per-run",
+        type=non_negative(int),
+        default=0,
+        help="detection: evaluate each run this many times, at the same epochs in every cell "
+        "(the learning curve; sets TEST.EVAL_PERIOD; default: the config's)",
+    )
+    p.add_argument(
+        "--epochs", type=non_negative(int), default=0, help="classification: epochs per cell"
+    )
     p.add_argument("--data", default="", help="classification: shapes or an image folder")
-    p.add_argument("--tool-args", default="",
-                   help="more arguments of the training tool, e.g. '--num-images 400'")  # fmt: skip
-    p.add_argument("--threads", type=non_negative(int), default=0,
-                   help="CPU threads per run (OMP_NUM_THREADS); 1 avoids oversubscription "
-                   "when other jobs share the cores")  # fmt: skip
+    p.add_argument(
+        "--tool-args",
+        default="",
+        help="more arguments of the training tool, e.g. '--num-images 400'",
+    )
+    p.add_argument(
+        "--jobs",
+        type=positive(int),
+        default=1,
+        help="runs at a time (each with --threads threads, default 1 then)",
+    )
+    p.add_argument(
+        "--threads",
+        type=non_negative(int),
+        default=0,
+        help="CPU threads per run (OMP_NUM_THREADS); 1 avoids oversubscription "
+        "when other jobs share the cores",
+    )
+    p.add_argument(
+        "--after-run",
+        default="",
+        help="shell command run after each finished run has been written to "
+        "--results-dir (e.g. a git commit); $GN_DET_RUN names the run",
+    )
     p.add_argument("--retry-failed", action="store_true", help="run failed cells again")
     p.add_argument("--dry-run", action="store_true", help="validate and list cells; run none")
-    p.add_argument("--report-only", action="store_true", help="results.csv and plots only")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="no training: rewrite results.csv and plots of --output-dir from its "
+        "folders and/or the report of --results-dir from its CSV files",
+    )
     p.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides")
     return checked_args(p, argv)
 
 
 def make_sweep(args):
     """The validated Sweep that ``args`` describe; SweepError for bad input."""
-    cells = build_grid(args.norms, args.batches, args.groups, args.channels_per_group)
+    if not args.output_dir:
+        raise SweepError("--output-dir is required (the folder of the run folders)")
+    records = StudyRecords(args.results_dir) if args.results_dir else None
+    common = dict(jobs=args.jobs, records=records, study=args.study, after_run=args.after_run)
+    if args.configs:
+        if (
+            args.config_file
+            or args.norms
+            or args.batches
+            or args.groups
+            or args.task != ("detection")
+        ):
+            raise SweepError(
+                "--configs runs each config as it is: leave out --config-file, "
+                "--norms, --batches, --groups and --task"
+            )
+        variants = load_variants(args.configs, args.opts, args.schedule_scale, args.evals_per_run)
+        task = VariantTask(variants, args.opts, shlex.split(args.tool_args))
+        label = next(iter(variants.values())).schedule.label
+        cells = variant_cells(variants, args.pretrain_seeds, args.seeds, label)
+        common["study"] = args.study or "variants"
+        return Sweep(task, cells, args.output_dir, invalid=validate_cells(task, cells), **common)
+    if args.pretrain_seeds:
+        raise SweepError("--pretrain-seeds goes with --configs")
+    norms, batches = args.norms or DEFAULT_NORMS, args.batches or DEFAULT_BATCHES
     cfg = load_base_config(args.config_file, args.opts)
     task_cls = TASKS[args.task]
     base_batch = args.base_batch or task_cls.default_base[0]
     base_lr = args.base_lr or task_cls.default_base[1]
-    schedule = BaseSchedule.from_config(cfg, base_batch, base_lr, args.train_images, args.schedule)
+    schedule = BaseSchedule.from_config(
+        cfg,
+        base_batch,
+        base_lr,
+        args.train_images,
+        args.schedule,
+        args.schedule_scale,
+        args.evals_per_run,
+    )
+    cells = build_grid(
+        norms, batches, args.groups, args.channels_per_group, args.seeds, schedule.label
+    )
     extra = dict(epochs=args.epochs, data=args.data) if args.task == "classification" else {}
     task = task_cls(args.config_file, args.opts, schedule, shlex.split(args.tool_args), **extra)
-    return Sweep(task, cells, args.output_dir, invalid=validate_cells(task, cells))
+    return Sweep(task, cells, args.output_dir, invalid=validate_cells(task, cells), **common)
 
 
 def _stop(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def report_only(args):
+    """--report-only: the scratch folder's results.csv/plots and/or the study's report."""
+    if not args.output_dir and not args.results_dir:
+        raise SweepError("--report-only needs --results-dir (or --output-dir with --config-file)")
+    if args.output_dir and (args.config_file or args.configs):
+        if not os.path.isdir(args.output_dir):
+            raise SweepError(f"--output-dir {args.output_dir} does not exist: nothing to report")
+        sweep = make_sweep(args)
+        rows = sweep.rows()
+        write_results(sweep.csv_path, sweep.task, rows)
+        if not args.results_dir:
+            print_scratch_report(sweep, rows, args.output_dir)
+    if args.results_dir:
+        print(write_report(args.results_dir))
+
+
+def print_scratch_report(sweep, rows, out_dir):
+    for path in plot_sweep(rows, sweep.task, out_dir):
+        print(f"sweep: wrote {path}")
+    for metric in sweep.task.metrics:
+        print(f"\n{sweep.task.labels[metric]}:\n{markdown_table(rows, metric)}")
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.report_only:
+        return report_only(args)
+    if not args.config_file and not args.configs:
+        raise SweepError("--config-file (a grid) or --configs (variants) is required")
+    if args.output_dir:  # before the cells are validated (their models built)
+        check_output_dir(args.output_dir, "--output-dir")
+    if args.results_dir:
+        check_output_dir(args.results_dir, "--results-dir")
     sweep = make_sweep(args)
-    if args.threads > 0:  # inherited by every cell's run
-        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(args.threads)
+    threads = args.threads or (1 if args.jobs > 1 else 0)
+    if threads > 0:  # inherited by every cell's run
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     if args.dry_run:
         for row in sweep.rows():
             print(f"{row['folder']}: {row['status']} {row.get('reason') or ''}".rstrip())
         return
-    if args.report_only and not os.path.isdir(args.output_dir):
-        raise SweepError(f"--output-dir {args.output_dir} does not exist: nothing to report")
-    check_output_dir(args.output_dir, "--output-dir")
     with own_folder(args.output_dir, "--output-dir"):
-        run_and_report(args, sweep)
-
-
-def run_and_report(args, sweep):
-    """Run the cells (unless --report-only), then write results.csv and the plots."""
-    if args.report_only:
-        rows = sweep.rows()
-        write_results(sweep.csv_path, sweep.task, rows)
-    else:
         try:
             rows = sweep.run(retry_failed=args.retry_failed)
         except KeyboardInterrupt:
             raise Interrupted("sweep: stopped; run the same command again to resume") from None
-    for path in plot_sweep(rows, sweep.task, args.output_dir):
-        print(f"sweep: wrote {path}")
-    for metric in sweep.task.metrics:
-        print(f"\n{sweep.task.labels[metric]}:\n{markdown_table(rows, metric)}")
+        if args.results_dir:
+            print(write_report(args.results_dir))
+        else:
+            print_scratch_report(sweep, rows, args.output_dir)
     counts = {s: sum(r["status"] == s for r in rows) for s in ("done", "failed", "invalid")}
-    print("\nsweep: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f" of {len(rows)} cells")
+    print("\nsweep: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f" of {len(rows)} runs")
 
 
 def run():
-    signal.signal(signal.SIGTERM, _stop)  # stop the running cell too; it resumes next time
+    signal.signal(signal.SIGTERM, _stop)  # stop the running cells too; they resume next time
     run_cli(main)
 
 

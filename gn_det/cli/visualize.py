@@ -19,6 +19,7 @@ from detectron2.engine import DefaultPredictor
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
 from ..data import prepare_datasets
+from ..data.image_guard import READ_ERRORS, read_error_detail
 from ..engine.setup import load_config
 from ..evaluation.drawing import draw_instances, results_to_instances
 from ..evaluation.errors import EvaluationInputError
@@ -35,7 +36,11 @@ def _png(output, file_name):
 def _read(path, image_id):
     if not os.path.isfile(path):
         raise EvaluationInputError(f"image file {path} (image id {image_id}) does not exist")
-    return read_image(path, format="BGR")
+    try:
+        return read_image(path, format="BGR")
+    except READ_ERRORS as e:
+        why = read_error_detail(path, e)
+        raise EvaluationInputError(f"image file {path} (image id {image_id}): {why}") from None
 
 
 def draw_results(args):

@@ -17,7 +17,7 @@ from .datasets import DatasetError
 
 
 def cleaned_coco(data, problems):
-    """(cleaned copy of ``data``, Counter of changes) for ``problems`` from ``coco_check``."""
+    """(cleaned copy of ``data``, Counter of changes) for ``problems`` of gn_det.coco."""
     drop = {"images": set(), "categories": set(), "annotations": set()}
     short_polygons, renumber = {}, []
     for p in problems:

@@ -6,18 +6,20 @@ that the files of every dataset a config uses exist before training starts.
 """
 
 import difflib
-import json
 import os
+import shlex
 from functools import partial
 
 from detectron2.data import DatasetCatalog, MetadataCatalog
 from detectron2.data.datasets import load_coco_json
 
+from ..coco.check import check_coco_file
+from ..coco.problems import errors_of
+from ..coco.report import one_line
 from ..utils.errors import GNDetError
 from .shapes import SHAPE_CLASSES, ensure_shapes_dataset
 
 SHAPES_DATASETS = {"shapes_train": "train", "shapes_val": "val"}
-_COCO_KEYS = ("images", "annotations", "categories")
 
 
 class DatasetError(GNDetError, ValueError):
@@ -37,37 +39,37 @@ def check_coco_files(name, json_file, image_root):
         raise DatasetError(f"dataset {name!r}: image folder {image_root} does not exist")
 
 
-def validate_coco_json(name, json_file):
-    """Raise DatasetError if ``json_file`` is not valid JSON in COCO's instances format."""
-    try:
-        with open(json_file) as f:
-            data = json.load(f)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise DatasetError(f"dataset {name!r}: {json_file} is not valid JSON ({e})") from None
-    if not isinstance(data, dict):
-        raise DatasetError(
-            f"dataset {name!r}: {json_file} is not a COCO file: top level is "
-            f"a {type(data).__name__}, expected an object"
-        )
-    # "annotations" may be absent (image-info files such as COCO test-dev).
-    for key in _COCO_KEYS:
-        if not isinstance(data.get(key, []), list) or (key != "annotations" and key not in data):
-            raise DatasetError(
-                f"dataset {name!r}: {json_file} is not a COCO instances file: "
-                f"it needs a list under {key!r} (keys: {_COCO_KEYS})"
-            )
+def check_command(json_file, image_root, allow_outside_root=False):
+    """The command that checks a COCO dataset in full. It spells out the files, so it works
+    for every dataset, registered by a config (DATASETS.REGISTER_COCO), in code or not."""
+    args = ["--json", json_file, "--images", image_root]
+    args += ["--allow-outside-root"] if allow_outside_root else []
+    return "python tools/check_dataset.py " + shlex.join(map(str, args))
+
+
+def dataset_error(name, json_file, image_root, errors, allow_outside_root=False):
+    """The DatasetError for ``errors`` (weighed problems) of dataset ``name``: what is wrong,
+    the first example, and the command that reports everything."""
+    hint = ""
+    if any(p.kind == "image path outside root" for p in errors):
+        hint = "; if those paths are meant, set DATASETS.ALLOW_IMAGES_OUTSIDE_ROOT True"
+    command = check_command(json_file, image_root, allow_outside_root)
+    return DatasetError(
+        f"dataset {name!r} ({json_file}) has {one_line(errors)}{hint}. Full report: {command} "
+        "(add --fix-out FILE for a cleaned copy)"
+    )
 
 
 def load_coco_format(name, json_file, image_root):
-    """detectron2's ``load_coco_json`` with clear errors for missing, non-COCO or empty files."""
+    """detectron2's ``load_coco_json`` after gn_det's COCO checker: a file with problems that
+    break loading (``load`` in gn_det.coco.problems) is one DatasetError naming it."""
     check_coco_files(name, json_file, image_root)
-    try:
-        records = load_coco_json(json_file, image_root, name)
-    except Exception:
-        validate_coco_json(name, json_file)  # raises the clear error if the file is the cause
-        raise
+    _, problems = check_coco_file(json_file, images=None)
+    errors = errors_of(problems, "load")
+    if errors:
+        raise dataset_error(name, json_file, image_root, errors)
+    records = load_coco_json(json_file, image_root, name)
     if not records:
-        validate_coco_json(name, json_file)
         raise DatasetError(f"dataset {name!r}: {json_file} lists no images")
     return records
 

@@ -27,6 +27,7 @@ from detectron2.data.samplers import (
 )
 
 from ..utils.rng import seeded_rng
+from .image_guard import GuardedMapper, raise_bad_images
 
 SAMPLERS = ("TrainingSampler", "RepeatFactorTrainingSampler", "RandomSubsetTrainingSampler")
 
@@ -127,21 +128,22 @@ class ResumableTrainLoader:
             worker_init_fn=worker_init_reset_seed,
             generator=torch.Generator(),  # leaves the global random state untouched
         )
-        images = iter(loader)
+        images = raise_bad_images(loader)
         while True:
             yield [next(images) for _ in range(self.batch_size)]
 
 
 def build_resumable_train_loader(cfg):
     """A ResumableTrainLoader with the datasets, mapper, batch and workers of detectron2's
-    ``build_detection_train_loader(cfg)``; the seed is ``cfg.SEED`` or one shared by all ranks."""
+    ``build_detection_train_loader(cfg)``; the seed is ``cfg.SEED`` or one shared by all ranks.
+    An image that cannot be read stops training with one ImageError (see image_guard)."""
     # sampler=False: detectron2 builds no sampler of its own; the stream is built per start.
     args = build_detection_train_loader.from_config(cfg, sampler=False)
     seed = cfg.SEED if cfg.SEED >= 0 else comm.shared_random_seed()
     return ResumableTrainLoader(
         cfg,
         args["dataset"],
-        args["mapper"],
+        GuardedMapper(args["mapper"], cfg.DATASETS.TRAIN),
         batch_size=args["total_batch_size"] // comm.get_world_size(),
         num_workers=args["num_workers"],
         grouping=args["aspect_ratio_grouping"],

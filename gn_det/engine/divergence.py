@@ -16,7 +16,7 @@ import sys
 import torch
 from detectron2.engine import HookBase
 
-from ..checkpoint.checkpointer import CheckpointError, check_checkpoint_file
+from ..checkpoint.safe_load import CheckpointError, check_checkpoint_file
 from ..utils.errors import GNDetError
 
 # The logger of detectron2's training loop, which logs every exception with its traceback.
@@ -27,24 +27,28 @@ class DivergenceError(GNDetError, FloatingPointError):
     """Training produced a non-finite loss; the message names the iteration and losses."""
 
 
-def _not_divergence(record):
-    return not (record.exc_info and isinstance(record.exc_info[1], FloatingPointError))
+def _not_user_error(record):
+    """False for the training loop's log of a divergence or a user error (GNDetError), which
+    end the run as one ``error:`` line instead."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, (FloatingPointError, GNDetError))
 
 
 class DivergenceGuard(HookBase):
     """Raise DivergenceError when training meets a non-finite loss or prediction.
 
     Register it last: its ``after_train`` replaces detectron2's FloatingPointError after
-    every other hook has finished.
+    every other hook has finished. While training runs, the training loop's log of a user
+    error (with its traceback) is held back: the tool prints that error as one line.
     """
 
     def before_train(self):
         self._handle = self.trainer.model.register_forward_hook(self._check_losses)
-        logging.getLogger(TRAIN_LOOP_LOGGER).addFilter(_not_divergence)
+        logging.getLogger(TRAIN_LOOP_LOGGER).addFilter(_not_user_error)
 
     def after_train(self):
         self._handle.remove()
-        logging.getLogger(TRAIN_LOOP_LOGGER).removeFilter(_not_divergence)
+        logging.getLogger(TRAIN_LOOP_LOGGER).removeFilter(_not_user_error)
         error = sys.exc_info()[1]  # the exception that is ending training, if any
         if isinstance(error, FloatingPointError) and not isinstance(error, DivergenceError):
             raise DivergenceError(self.message(str(error).strip().splitlines()[0])) from None

@@ -23,13 +23,17 @@ from ..compat.detectron2_private import set_local_process_group
 from ..utils.errors import INTERRUPTED_EXIT, GNDetError, Interrupted
 
 DEFAULT_TIMEOUT = timedelta(minutes=30)
-# Exit code of a worker that stopped on an expected error (after printing it).
+# Exit code of a worker that stopped on an expected error (after handing it to the launcher).
 CLEAN_ERROR_EXIT = 2
-# Exit code of the main worker after it printed where Ctrl-C interrupted training.
-INTERRUPT_REPORTED_EXIT = 3
+# How often the launcher looks for a worker's error, and how long that worker waits to be
+# stopped with the others (so that none of them meets a broken collective and its traceback).
+POLL_S = 0.2
+STOP_WAIT_S = 60
 # After Ctrl-C, how long the launcher lets workers stop on their own before it passes the
-# signal on (a SIGINT sent to the launcher alone) and, later, terminates them.
+# signal on (a SIGINT sent to the launcher alone) and, after as long again, terminates them.
 INTERRUPT_GRACE_S = 10
+# What a worker hands the launcher: a user error's message, or where Ctrl-C stopped training.
+ERROR, INTERRUPTED = "error", "interrupted"
 
 
 class LaunchError(GNDetError, RuntimeError):
@@ -57,9 +61,10 @@ def launch(
     """Run ``main_func(*args)`` in ``num_processes`` processes on each of ``num_machines``.
 
     ``cpu`` (default: no CUDA available) selects gloo CPU processes; otherwise detectron2's
-    CUDA ``launch`` runs. A CPU worker that raises a GNDetError (a user error) prints
-    ``error: <message>`` and the launcher raises LaunchError instead of a traceback. On Ctrl-C
-    the main worker prints where training stopped and the launcher raises Interrupted.
+    CUDA ``launch`` runs. When a CPU worker raises a GNDetError (a user error), every process
+    is stopped and the launcher raises a LaunchError with its message: one line, no traceback,
+    no process left waiting for the one that stopped. On Ctrl-C the launcher lets the workers
+    stop and raises Interrupted with the main worker's line (where training stopped).
     """
     cpu = not torch.cuda.is_available() if cpu is None else cpu
     world_size = num_processes * num_machines
@@ -77,43 +82,61 @@ def launch(
         if num_machines > 1:
             raise LaunchError("--dist-url auto works on one machine only; pass tcp://HOST:PORT")
         dist_url = f"tcp://127.0.0.1:{free_port()}"
-    worker_args = (main_func, args, world_size, num_processes, machine_rank, dist_url)
-    context = mp.start_processes(
-        _cpu_worker,
-        nprocs=num_processes,
-        args=(*worker_args, timeout),
+    errors = mp.get_context("spawn").SimpleQueue()
+    worker_args = (main_func, args, world_size, num_processes, machine_rank, dist_url, timeout)
+    processes = mp.start_processes(
+        _cpu_worker, nprocs=num_processes, args=(*worker_args, errors), start_method="spawn",
         join=False,
-        start_method="spawn",
-    )
+    )  # fmt: skip
     try:
-        while not context.join():
-            pass
+        while errors.empty():
+            if processes.join(timeout=POLL_S):
+                return None
     except mp.ProcessExitedException as e:
-        rank = machine_rank * num_processes + e.error_index
-        if e.exit_code in (INTERRUPTED_EXIT, INTERRUPT_REPORTED_EXIT):
-            reported = e.exit_code == INTERRUPT_REPORTED_EXIT
-            raise Interrupted("" if reported else "interrupted") from None
-        why = "on the error above" if e.exit_code == CLEAN_ERROR_EXIT else f"with {e.exit_code}"
-        raise LaunchError(f"process {rank} of {world_size} stopped {why}") from None
+        if errors.empty() and e.exit_code != INTERRUPTED_EXIT:
+            rank = machine_rank * num_processes + e.error_index
+            raise LaunchError(
+                f"process {rank} of {world_size} stopped with {e.exit_code}"
+            ) from None
+        if errors.empty():  # a worker stopped on Ctrl-C: wait for the main one's line
+            _stop(processes.processes, grace=INTERRUPT_GRACE_S)
+            raise _interrupted(errors) from None
     except KeyboardInterrupt:
-        codes = stop_workers(context.processes)
-        raise Interrupted("" if INTERRUPT_REPORTED_EXIT in codes else "interrupted") from None
+        _stop(processes.processes, grace=INTERRUPT_GRACE_S)
+        raise _interrupted(errors) from None
+    kind, message = errors.get()
+    if kind == INTERRUPTED:
+        _stop(processes.processes, grace=INTERRUPT_GRACE_S)
+        raise Interrupted(message or "interrupted")
+    _stop(processes.processes)
+    raise LaunchError(message)
 
 
-def stop_workers(processes, grace=INTERRUPT_GRACE_S):
-    """After Ctrl-C: let the workers stop on their own (the terminal sent them SIGINT too),
-    pass SIGINT on to those still running after ``grace`` seconds, terminate them after twice
-    that; their exit codes."""
-    for step in (signal.SIGINT, signal.SIGTERM, None):
+def _interrupted(errors):
+    """Interrupted with the line a worker handed over after Ctrl-C (or just 'interrupted')."""
+    while not errors.empty():
+        kind, message = errors.get()
+        if kind == INTERRUPTED and message:
+            return Interrupted(message)
+    return Interrupted("interrupted")
+
+
+def _stop(processes, grace=0):
+    """End every process of ``processes`` that still runs: the others may wait in a collective
+    for the one that stopped, and would wait until the timeout. With ``grace`` (after Ctrl-C,
+    which the terminal sends to every process), they get ``grace`` seconds to stop on their
+    own, then SIGINT and as long again; then they are terminated."""
+    for step in (signal.SIGINT, None) if grace else (None,):
         deadline = time.monotonic() + grace
         for process in processes:
             process.join(max(0.0, deadline - time.monotonic()))
-        alive = [p for p in processes if p.is_alive()]
-        if not alive or step is None:
-            break
-        for process in alive:
-            os.kill(process.pid, step)
-    return [p.exitcode for p in processes]
+        for process in processes:
+            if process.is_alive() and step:
+                os.kill(process.pid, step)
+            elif process.is_alive():
+                process.terminate()
+    for process in processes:
+        process.join()
 
 
 def launch_from_args(main_func, args, cfg):
@@ -132,7 +155,7 @@ def launch_from_args(main_func, args, cfg):
 
 
 def _cpu_worker(
-    local_rank, main_func, args, world_size, num_processes, machine_rank, dist_url, timeout
+    local_rank, main_func, args, world_size, num_processes, machine_rank, dist_url, timeout, errors
 ):
     rank = machine_rank * num_processes + local_rank
     dist.init_process_group(
@@ -148,11 +171,11 @@ def _cpu_worker(
     try:
         main_func(*args)
     except GNDetError as e:
-        print(f"error: {e}", file=sys.stderr, flush=True)
+        errors.put((ERROR, str(e)))  # the launcher raises it as one error and stops the others
+        time.sleep(STOP_WAIT_S)
         sys.exit(CLEAN_ERROR_EXIT)
     except KeyboardInterrupt as e:  # the main process says where training stopped
-        if rank == 0 and isinstance(e, Interrupted) and str(e):
-            print(e, file=sys.stderr, flush=True)
-            sys.exit(INTERRUPT_REPORTED_EXIT)
+        if rank == 0:
+            errors.put((INTERRUPTED, str(e) if isinstance(e, Interrupted) else ""))
         sys.exit(INTERRUPTED_EXIT)
     dist.destroy_process_group()

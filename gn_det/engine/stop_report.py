@@ -3,9 +3,9 @@ quota, read-only file system), one line says at which iteration, and which check
 ``--resume`` continues from.
 
 detectron2's training loop logs every exception with its traceback, then re-raises it. The
-hook drops that log record for errors that the tool reports as one line (gn_det's user errors
-and refused writes), and turns the exception into one that says how to go on: ``Interrupted``
-(exit status 130) or ``WriteFailedError`` (one ``error:`` line).
+hook drops that log record for a refused write, which the tool reports as one line, and turns
+the exception into one that says how to go on: ``Interrupted`` (exit status 130) or
+``WriteFailedError`` (one ``error:`` line).
 """
 
 import logging
@@ -26,9 +26,10 @@ class WriteFailedError(GNDetError):
     which checkpoint to resume."""
 
 
-def _reported_as_one_line(record):
-    error = record.exc_info[1] if record.exc_info else None
-    return not (isinstance(error, GNDetError) or refused_write(error))
+def _not_refused_write(record):
+    """False for the training loop's log of a refused write, which ends the run as one line
+    (DivergenceGuard holds back the logs of user errors)."""
+    return not (record.exc_info and refused_write(record.exc_info[1]))
 
 
 def resume_hint(save_dir):
@@ -55,10 +56,10 @@ class StopReport(HookBase):
     """
 
     def before_train(self):
-        logging.getLogger(TRAIN_LOOP_LOGGER).addFilter(_reported_as_one_line)
+        logging.getLogger(TRAIN_LOOP_LOGGER).addFilter(_not_refused_write)
 
     def after_train(self):
-        logging.getLogger(TRAIN_LOOP_LOGGER).removeFilter(_reported_as_one_line)
+        logging.getLogger(TRAIN_LOOP_LOGGER).removeFilter(_not_refused_write)
         error = sys.exc_info()[1]  # the exception that is ending training, if any
         where = f"iteration {self.trainer.iter} of {self.trainer.max_iter}"
         save_dir = self.trainer.cfg.OUTPUT_DIR  # where the checkpointer saves

@@ -3,10 +3,12 @@
 import logging
 
 import detectron2.utils.comm as comm
+from detectron2.data import DatasetMapper, build_detection_test_loader
 from detectron2.engine import DefaultTrainer
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
 from ..compat.detectron2_private import last_eval_results
+from ..data.image_guard import GuardedLoader, GuardedMapper
 from ..data.resumable_loader import build_resumable_train_loader
 from ..evaluation.evaluator import build_coco_evaluator
 from ..evaluation.summary import final_ap_line, task_ap
@@ -19,8 +21,9 @@ logger = logging.getLogger("gn_det")
 
 class Trainer(DefaultTrainer):
     """DefaultTrainer with COCO bbox + segm evaluation, code-free and crash-safe checkpoints,
-    exact resume (optimizer, data order, random state), a stop on divergence, and one line
-    saying how to resume after Ctrl-C or a full disk."""
+    exact resume (optimizer, data order, random state), a stop on divergence, one error line
+    for an image that cannot be read, and one line saying how to resume after Ctrl-C or a
+    full disk."""
 
     def build_hooks(self):
         # Called by DefaultTrainer.__init__ right after it makes its checkpointer.
@@ -33,6 +36,11 @@ class Trainer(DefaultTrainer):
     @classmethod
     def build_train_loader(cls, cfg):
         return build_resumable_train_loader(cfg)
+
+    @classmethod
+    def build_test_loader(cls, cfg, dataset_name):
+        mapper = GuardedMapper(DatasetMapper(cfg, False), [dataset_name])
+        return GuardedLoader(build_detection_test_loader(cfg, dataset_name, mapper=mapper))
 
     @classmethod
     def build_evaluator(cls, cfg, dataset_name, output_folder=None):

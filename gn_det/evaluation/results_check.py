@@ -8,15 +8,15 @@ result masks are converted to compressed RLE (the results format), and said so.
 
 import json
 import math
+import shlex
 from collections import Counter
 
-from faster_coco_eval import mask_api_new_cpp as rle_api
 from faster_coco_eval.core import mask as mask_util
 
+from ..coco.check import check_coco_data, is_box, segmentation_problems
+from ..coco.problems import errors_of
+from ..coco.report import one_line
 from .errors import EvaluationInputError
-
-GT_KEYS = ("images", "annotations", "categories")
-IMAGE_INTS = ("id", "height", "width")
 
 
 def read_json(path, what):
@@ -61,7 +61,7 @@ def _is_number(v):
 
 
 def _box_problem(box):
-    if not isinstance(box, list) or len(box) != 4 or not all(_is_number(v) for v in box):
+    if not is_box(box) or not all(math.isfinite(v) for v in box):
         return f"bbox {box!r} is not 4 finite numbers [x, y, w, h]"
     if box[2] < 0 or box[3] < 0:
         return f"bbox {box!r} has a negative width or height"
@@ -70,101 +70,20 @@ def _box_problem(box):
 
 def _segm_problem(segm, height, width):
     """Why ``segm`` is not a valid polygon list or RLE of a ``height`` x ``width`` image."""
-    if isinstance(segm, list):
-        if not segm:
-            return "segmentation is an empty polygon list"
-        for poly in segm:
-            if not isinstance(poly, list) or len(poly) < 6 or len(poly) % 2:
-                return "segmentation polygon is not a list of at least 3 x, y pairs"
-            if not all(_is_number(v) for v in poly):
-                return "segmentation polygon has a non-finite or non-numeric coordinate"
-        return None
-    if not isinstance(segm, dict) or not {"size", "counts"} <= set(segm):
-        return f"segmentation {repr(segm)[:40]} is neither polygons nor an RLE {{size, counts}}"
-    if segm["size"] != [height, width]:
-        return f"segmentation size {segm['size']!r} is not the image's [{height}, {width}]"
-    counts = segm["counts"]
-    if isinstance(counts, list):
-        if not all(isinstance(c, int) and c >= 0 for c in counts):
-            return "uncompressed RLE counts are not non-negative integers"
-        total = sum(counts)
-    elif isinstance(counts, str):
-        try:
-            total = sum(rle_api.toUncompressedRLE([segm])[0]["counts"])
-        except (ValueError, RuntimeError) as e:
-            return f"RLE counts are malformed ({e})"
-    else:
-        return f"RLE counts of type {type(counts).__name__} are neither a string nor a list"
-    if total != height * width:
-        return f"RLE counts cover {total} pixels, not {height}x{width}={height * width}"
-    return None
+    found = segmentation_problems(segm, height, width)
+    return f"segmentation {found[0][2]}" if found else None
 
 
 def check_gt(gt, path, iou_types=("bbox",)):
-    """Raise EvaluationInputError unless ``gt`` is COCO instances data usable for ``iou_types``."""
-    if not isinstance(gt, dict):
+    """Raise EvaluationInputError unless ``gt`` is COCO instances data usable as ground truth
+    for ``iou_types``: the problems of gn_det's COCO checker that affect evaluation."""
+    use = "eval-segm" if "segm" in iou_types else "eval-bbox"
+    problems = errors_of(check_coco_data(gt, name=path), use)
+    if problems:
         raise EvaluationInputError(
-            f"{path} is not a COCO file: top level is a {type(gt).__name__}, expected an object"
+            f"{path} is not usable as ground truth: {one_line(problems)}. Full report: python "
+            f"tools/check_dataset.py --json {shlex.quote(str(path))}"
         )
-    for key in GT_KEYS:
-        if not isinstance(gt.get(key), list):
-            hint = " (an image-info file such as test-dev has none)" if key == "annotations" else ""
-            raise EvaluationInputError(
-                f"{path} is not a COCO instances file: it needs a list under {key!r}{hint}"
-            )
-    problems = _Problems(path, "image")
-    for i, img in enumerate(gt["images"]):
-        if not isinstance(img, dict) or not all(isinstance(img.get(k), int) for k in IMAGE_INTS):
-            problems.add(f"no integer {'/'.join(IMAGE_INTS)}", i, repr(img)[:80])
-    problems.raise_if_any()
-    problems = _Problems(path, "category")
-    for i, cat in enumerate(gt["categories"]):
-        if not isinstance(cat, dict) or not isinstance(cat.get("id"), int) or "name" not in cat:
-            problems.add("no integer 'id' or no 'name'", i, repr(cat)[:80])
-    problems.raise_if_any()
-    _check_ids(gt, path)
-    _check_annotations(gt, path, iou_types)
-
-
-def _check_ids(gt, path):
-    for key, noun in (("images", "image"), ("categories", "category")):
-        ids = Counter(x["id"] for x in gt[key])
-        dup = [i for i, n in ids.items() if n > 1]
-        if dup:
-            raise EvaluationInputError(f"{path}: {len(dup)} {noun} ids repeat (first: {dup[0]})")
-
-
-def _check_annotations(gt, path, iou_types):
-    images = {img["id"]: img for img in gt["images"]}
-    cat_ids = {c["id"] for c in gt["categories"]}
-    problems = _Problems(path, "annotation")
-    seen = set()
-    for i, ann in enumerate(gt["annotations"]):
-        if not isinstance(ann, dict):
-            problems.add("not an object", i, repr(ann)[:80])
-            continue
-        ann_id = _id(ann.get("id"))
-        if ann_id is None or ann_id < 1 or ann_id in seen:
-            kind = "'id' not a unique integer >= 1 (COCO reads 0 as unmatched)"
-            problems.add(kind, i, f"id {ann.get('id')!r}")
-        seen.add(ann_id)
-        img = images.get(_id(ann.get("image_id")))
-        if img is None:
-            problems.add("image_id absent from 'images'", i, f"image_id {ann.get('image_id')!r}")
-        if _id(ann.get("category_id")) not in cat_ids:
-            problems.add(
-                "category_id absent from 'categories'", i, f"category_id {ann.get('category_id')!r}"
-            )
-        if not _is_number(ann.get("area")):
-            problems.add("no finite 'area'", i, f"area {ann.get('area')!r}")
-        box_problem = _box_problem(ann.get("bbox"))
-        if box_problem:
-            problems.add("bad bbox", i, box_problem)
-        if "segm" in iou_types and img is not None:
-            segm_problem = _segm_problem(ann.get("segmentation"), img["height"], img["width"])
-            if segm_problem:
-                problems.add("bad segmentation", i, segm_problem)
-    problems.raise_if_any()
 
 
 def _require_list(results, path):

@@ -10,7 +10,7 @@ from detectron2.layers import Conv2d, DeformConv, ModulatedDeformConv, NaiveSync
 from detectron2.modeling.backbone import FPN, ResNet
 from torch import nn
 
-from .norm import GROUP_NORM_KINDS, NormConfigError
+from .norm import NormConfigError, is_group_norm
 from .weight_standardization import convert_conv_to_ws
 
 _CONVS_WITH_NORM = (Conv2d, DeformConv, ModulatedDeformConv)
@@ -25,7 +25,7 @@ def convs_with_norm(module, prefix=""):
 
 def check_group_counts(convs, spec):
     """Reject GN group counts that do not divide a layer, naming every such layer."""
-    if spec.kind not in GROUP_NORM_KINDS:
+    if not is_group_norm(spec.kind):
         return
     bad = [(n, c.out_channels) for n, c in convs if spec.group_count(c.out_channels) is None]
     if bad:

@@ -1,4 +1,5 @@
-"""Norm kinds selected by ``MODEL.NORM.TYPE`` and the layers they build.
+"""Norm kinds: what ``MODEL.NORM.TYPE`` accepts, the layers they build, their group rules,
+and what a checkpoint records of them. The one place that knows norm kinds.
 
 LN and IN are GroupNorm with one group and with one group per channel (Wu & He,
 2018); FrozenBN, BN and SyncBN are detectron2's own, built by ``get_norm``.
@@ -6,7 +7,7 @@ LN and IN are GroupNorm with one group and with one group per channel (Wu & He,
 
 from dataclasses import dataclass
 
-from detectron2.layers import get_norm
+from detectron2.layers import FrozenBatchNorm2d, get_norm
 from torch import nn
 
 from ..utils.errors import GNDetError
@@ -15,7 +16,15 @@ from ..utils.errors import GNDetError
 NORM_KINDS = ("FrozenBN", "BN", "SyncBN", "GN", "LN", "IN", "none")
 # Parts of Mask R-CNN that MODEL.NORM.PARTS can name.
 NORM_PARTS = ("backbone", "fpn", "box_head", "mask_head")
+# GroupNorm with a group count of its own (GN: NUM_GROUPS or CHANNELS_PER_GROUP), one group
+# (LN) or one group per channel (IN).
 GROUP_NORM_KINDS = ("GN", "LN", "IN")
+BATCH_NORM_KINDS = ("FrozenBN", "BN", "SyncBN")
+# Kinds a single process can train from scratch: FrozenBN has nothing to learn, SyncBN needs
+# several processes to synchronize.
+FROM_SCRATCH_KINDS = ("BN", "GN", "LN", "IN", "none")
+# The state-dict entries that only BatchNorm layers have.
+BN_STATISTICS = ("running_mean", "running_var")
 
 
 class NormConfigError(GNDetError, ValueError):
@@ -59,7 +68,7 @@ class NormSpec:
                 f"MODEL.NORM.CHANNELS_PER_GROUP={self.channels_per_group} must be >= 0 "
                 "(0 means: use MODEL.NORM.NUM_GROUPS)."
             )
-        if self.ws and self.kind not in GROUP_NORM_KINDS:
+        if self.ws and not is_group_norm(self.kind):
             raise NormConfigError(ws_needs_gn(self.kind))
 
     @classmethod
@@ -100,7 +109,7 @@ class NormSpec:
         """A new norm layer for ``channels`` channels (None for "none"); groups must divide."""
         if self.kind == "none":
             return None
-        if self.kind in GROUP_NORM_KINDS:
+        if is_group_norm(self.kind):
             groups = self.group_count(channels)
             if groups is None:
                 raise NormConfigError(f"{self.group_setting()} does not divide {channels} channels")
@@ -108,12 +117,61 @@ class NormSpec:
         return get_norm(self.kind, channels)
 
 
+def is_group_norm(kind):
+    """Whether norm ``kind`` is GroupNorm (GN, LN or IN)."""
+    return kind in GROUP_NORM_KINDS
+
+
+def takes_group_setting(kind):
+    """Whether MODEL.NORM.NUM_GROUPS / CHANNELS_PER_GROUP change ``kind`` (LN and IN fix it)."""
+    return kind == "GN"
+
+
+def layer_family(module):
+    """The family of a built layer: "GN" (GroupNorm), "BN" (BN, SyncBN, FrozenBN) or None."""
+    if isinstance(module, nn.GroupNorm):
+        return "GN"
+    if isinstance(module, (nn.modules.batchnorm._BatchNorm, FrozenBatchNorm2d)):
+        return "BN"
+    return None
+
+
+def weights_family(names):
+    """The family of norm layers from their state-dict ``names``: "BN" with statistics, "GN"
+    with scale and shift only, None without names."""
+    names = list(names)
+    if not names:
+        return None
+    return "BN" if any(n.endswith(BN_STATISTICS) for n in names) else "GN"
+
+
 def norm_metadata(spec):
-    """What a checkpoint records of its norm, so that loading can check the model matches."""
+    """What a checkpoint records of its norm (``{"kind", "num_groups" | "channels_per_group"}``),
+    so that loading can check that the model matches; read back by ``metadata_groups``."""
     meta = {"kind": spec.kind}
-    if spec.kind == "GN":
+    if takes_group_setting(spec.kind):
         if spec.channels_per_group:
             meta["channels_per_group"] = spec.channels_per_group
         else:
             meta["num_groups"] = spec.num_groups
     return meta
+
+
+def metadata_family(meta):
+    """The family ("GN", "BN" or None) of a checkpoint's recorded norm (``norm_metadata``)."""
+    kind = (meta or {}).get("kind")
+    if is_group_norm(kind):
+        return "GN"
+    return "BN" if kind in BATCH_NORM_KINDS else None
+
+
+def metadata_groups(meta):
+    """(group count, the setting that gives it) of a checkpoint's recorded norm, or (None, "")
+    when the count is not fixed by the metadata (IN, a group size, other kinds)."""
+    meta = meta or {}
+    if meta.get("kind") == "LN":
+        return 1, "MODEL.NORM.TYPE LN"
+    if takes_group_setting(meta.get("kind")) and meta.get("num_groups"):
+        n = meta["num_groups"]
+        return n, f"MODEL.NORM.TYPE GN, MODEL.NORM.NUM_GROUPS {n} and CHANNELS_PER_GROUP 0"
+    return None, ""

@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 
+from ..modeling.norm import NormSpec, is_group_norm, norm_metadata, weights_family
 from .detectron_layout import detectron_name
 from .resnet_layout import ConvertError, check_depth, resnet_depth
 from .torchvision_layout import torchvision_name
@@ -41,18 +42,14 @@ def structure(weights):
             blocks[stage] = max(blocks[stage], int(m.group(2)) + 1)
     bottleneck = any(k.startswith("res2.0.conv3.") for k in weights)
     depth = resnet_depth(blocks, bottleneck)
-    norm_keys = [k for k in weights if ".norm." in k]
-    if not norm_keys:
-        kind = "none"
-    elif any(k.endswith("running_mean") for k in norm_keys):
-        kind = "BN"
-    else:
-        kind = "GN"
+    kind = weights_family(k for k in weights if ".norm." in k) or "none"
     return depth, kind
 
 
 def check_groups(weights, num_groups):
     """ConvertError unless ``num_groups`` divides the channels of every GN layer."""
+    if num_groups < 1:
+        raise ConvertError(f"--num-groups {num_groups} must be >= 1")
     bad = sorted(
         (k[: -len(".weight")], len(v))
         for k, v in weights.items()
@@ -94,13 +91,13 @@ def convert_resnet(weights, fmt, depth=None, num_groups=32, input_format=None):
     if detectron_bn:
         kind = "FrozenBN"
         frozen_bn_statistics(renamed)
-    norm = {"kind": kind}
+    spec = NormSpec(kind)
     if kind == "GN":
         check_groups(renamed, num_groups)
-        norm["num_groups"] = num_groups
+        spec = NormSpec(kind, num_groups=num_groups)
     meta = {
         "depth": found_depth,
         "input_format": input_format,
-        "stride_in_1x1": False if kind == "GN" or fmt != "detectron" else True,
+        "stride_in_1x1": not is_group_norm(kind) and fmt == "detectron",
     }
-    return renamed, norm, meta
+    return renamed, norm_metadata(spec), meta

@@ -1,18 +1,9 @@
-"""Read a source checkpoint's weights without running code in it."""
-
-import io
-import pickle
+"""Read a source checkpoint's weights (any format the safe loader reads) as NumPy arrays."""
 
 import numpy as np
 import torch
 
-from ..checkpoint.checkpointer import (
-    CheckpointError,
-    UnsafeCheckpointError,
-    check_checkpoint_file,
-    load_weights_pickle,
-    refused_load_error,
-)
+from ..checkpoint.safe_load import load_weights_file
 from .resnet_layout import ConvertError
 
 # Keys under which training scripts nest the weights.
@@ -41,51 +32,10 @@ def _unwrap(data, path):
     return weights
 
 
-def _load_torch_file(path):
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        error = refused_load_error(path, e)
-        if isinstance(error, UnsafeCheckpointError):
-            raise error from None
-        raise ConvertError(str(error)) from None
-    except (RuntimeError, EOFError, ValueError) as e:
-        raise ConvertError(f"{path} is not a checkpoint ({str(e).splitlines()[0]})") from None
-
-
-def _load_pickle(path):
-    with open(path, "rb") as f:
-        try:
-            return load_weights_pickle(io.BytesIO(f.read()))
-        except UnsafeCheckpointError as e:
-            raise UnsafeCheckpointError(f"{path}: {e}") from None
-        except (pickle.UnpicklingError, EOFError, ValueError) as e:
-            raise ConvertError(f"{path} is not a checkpoint ({type(e).__name__}: {e})") from None
-
-
-def _load_safetensors(path):
-    from safetensors.numpy import load_file
-
-    try:
-        return load_file(path)
-    except Exception as e:  # safetensors raises its own error types
-        raise ConvertError(f"{path} is not a safetensors file ({e})") from None
-
-
 def read_weights(path):
-    """{name: NumPy array} of a ``.pkl`` (restricted unpickler), ``.safetensors`` or torch
-    file (``weights_only``). ConvertError / UnsafeCheckpointError for anything else."""
+    """{name: NumPy array} of a torch, pickle or safetensors file, read without running code
+    (``gn_det.checkpoint.safe_load``). CheckpointError / UnsafeCheckpointError for a file that
+    cannot be read, ConvertError for one without weights."""
     path = str(path)
-    try:
-        check_checkpoint_file(path)
-    except CheckpointError as e:
-        raise ConvertError(str(e)) from None
-    with open(path, "rb") as f:
-        head = f.read(2)
-    if path.endswith(".safetensors"):
-        data = _load_safetensors(path)
-    elif head == b"PK":
-        data = _load_torch_file(path)
-    else:
-        data = _load_pickle(path)
+    _, data = load_weights_file(path)
     return _unwrap(data, path)

@@ -1,12 +1,13 @@
-"""The cells of a sweep: norm kinds x images per batch (x GN group counts or group sizes).
+"""The cells of a sweep: norm kinds x images per batch (x GN group counts or group sizes)
+x seeds, or config variants x pretraining seeds x seeds.
 
-A norm name is a ``MODEL.NORM.TYPE`` kind, optionally with ``+WS`` (Weight
-Standardization): ``"GN+WS"`` means ``MODEL.NORM.TYPE GN MODEL.NORM.WS True``.
+A norm is a variant string (gn_det.modeling.variant): a ``MODEL.NORM.TYPE`` kind with
+options, e.g. ``"GN+WS"`` for ``MODEL.NORM.TYPE GN MODEL.NORM.WS True``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..modeling import NORM_KINDS
+from ..modeling.variant import Variant
 from ..utils.errors import GNDetError
 
 
@@ -14,8 +15,8 @@ class SweepError(GNDetError, ValueError):
     """A sweep that cannot run as asked (bad grid, config or folder); one line, exit 1."""
 
 
-# Norm names whose cells take the --groups / --channels-per-group values.
-GROUPED_NORMS = ("GN", "GN+WS")
+# The schedule label of equal epochs at the config's length (no folder-name suffix).
+DEFAULT_SCHEDULE = "epochs"
 
 
 @dataclass(frozen=True)
@@ -26,23 +27,41 @@ class Cell:
     batch: int
     groups: int = 0  # MODEL.NORM.NUM_GROUPS if > 0, else the config's own
     channels_per_group: int = 0  # MODEL.NORM.CHANNELS_PER_GROUP if > 0
+    seed: int | None = None  # the SEED config key (data order, init, augmentation), if set
+    schedule: str = ""  # schedule label (BaseSchedule.label); "" and "epochs" name no suffix
+    variant: str = ""  # a config variant's label: its config sets the norm (tasks.VariantTask)
+    pretrain_seed: int | None = None  # seed of the pretraining run whose weights it loads
 
     @property
     def name(self):
-        """The cell's folder name, e.g. ``GN+WS_b8`` or ``GN_b32_g16``."""
-        name = f"{self.norm}_b{self.batch}"
-        if self.groups:
-            name += f"_g{self.groups}"
-        if self.channels_per_group:
-            name += f"_cpg{self.channels_per_group}"
+        """The cell's folder name, e.g. ``GN+WS_b8``, ``GN_b32_g16_s2``, ``BN_b2_iters_s0`` or
+        ``a_gn_pretrained_epochs_x4_p1_s0``."""
+        if self.variant:
+            name = self.variant
+        else:
+            name = f"{self.norm}_b{self.batch}"
+            if self.groups:
+                name += f"_g{self.groups}"
+            if self.channels_per_group:
+                name += f"_cpg{self.channels_per_group}"
+        if self.schedule not in ("", DEFAULT_SCHEDULE):
+            name += f"_{self.schedule}"
+        if self.pretrain_seed is not None:
+            name += f"_p{self.pretrain_seed}"
+        if self.seed is not None:
+            name += f"_s{self.seed}"
         return name
 
+    def seed_opts(self):
+        """``SEED <seed>`` if the cell has a seed (else the config's SEED stays)."""
+        return [] if self.seed is None else ["SEED", str(self.seed)]
+
     def norm_opts(self):
-        """``KEY VALUE`` overrides that select this cell's norm."""
-        kind, _, extra = self.norm.partition("+")
-        opts = ["MODEL.NORM.TYPE", kind]
-        if extra:
-            opts += ["MODEL.NORM.WS", "True"]
+        """``KEY VALUE`` overrides that select this cell's norm (none for a variant: its
+        config sets the norm)."""
+        if self.variant:
+            return []
+        opts = Variant.parse(self.norm).opts()
         if self.groups:
             opts += ["MODEL.NORM.NUM_GROUPS", str(self.groups)]
         if self.channels_per_group:
@@ -50,23 +69,28 @@ class Cell:
         return opts
 
 
-def check_norm_name(norm):
-    """Reject a norm name that is not a kind or ``<kind>+WS``."""
-    kind, plus, extra = norm.partition("+")
-    if kind not in NORM_KINDS or (plus and extra != "WS"):
-        raise SweepError(
-            f"--norms {norm!r} is not a norm; use one of {', '.join(NORM_KINDS)}, "
-            "optionally with +WS (e.g. GN+WS)"
-        )
+def check_seeds(flag, seeds):
+    """Reject a negative seed (detectron2 reads SEED -1 as "random")."""
+    bad = [s for s in seeds if s < 0]
+    if bad:
+        raise SweepError(f"{flag} {bad[0]}: must be >= 0")
 
 
-def build_grid(norms, batches, groups=(), channels_per_group=()):
-    """Cells for every batch x norm, in that order; GN/GN+WS cells get one cell per group
-    count and per group size when those are given (else one cell with the config's groups)."""
+def with_seeds(cells, seeds, schedule=""):
+    """``cells`` once per seed (seed-major: a sweep stopped early has whole grids of the first
+    seeds), each with the ``schedule`` label; once, without a seed, if ``seeds`` is empty."""
+    check_seeds("--seeds", seeds)
+    seeds = list(dict.fromkeys(seeds)) or [None]
+    return [replace(c, seed=s, schedule=schedule) for s in seeds for c in cells]
+
+
+def build_grid(norms, batches, groups=(), channels_per_group=(), seeds=(), schedule=""):
+    """Cells for every seed x batch x norm, in that order; GN cells (any options) get one
+    cell per group count and per group size when those are given (else one with the config's
+    groups)."""
     if not norms or not batches:
         raise SweepError("the grid is empty: give at least one --norms and one --batches value")
-    for norm in norms:
-        check_norm_name(norm)
+    grouped = {norm: Variant.parse(norm).takes_group_setting for norm in norms}
     for flag, values in (("--batches", batches), ("--groups", groups),
                          ("--channels-per-group", channels_per_group)):  # fmt: skip
         bad = [v for v in values if v <= 0]
@@ -75,10 +99,10 @@ def build_grid(norms, batches, groups=(), channels_per_group=()):
     cells = []  # batch-major: a sweep stopped early has every norm at the first batches
     for batch in dict.fromkeys(batches):
         for norm in dict.fromkeys(norms):
-            if norm in GROUPED_NORMS and (groups or channels_per_group):
+            if grouped[norm] and (groups or channels_per_group):
                 cells += [Cell(norm, batch, groups=g) for g in dict.fromkeys(groups)]
                 cells += [Cell(norm, batch, channels_per_group=c)
                           for c in dict.fromkeys(channels_per_group)]  # fmt: skip
             else:
                 cells.append(Cell(norm, batch))
-    return cells
+    return with_seeds(cells, seeds, schedule)

@@ -1,10 +1,12 @@
-"""results.csv: one row per cell (norm, batch, groups, metrics, wall time, status, reason)."""
+"""results.csv of a sweep's scratch folder: one row per cell (norm, batch, groups, seed,
+metrics, wall time, status, reason), rewritten from the run folders after every run."""
 
 import csv
 
 from ..utils.atomic_file import atomic_open
 
-BASE_FIELDS = ("norm", "batch", "groups", "channels_per_group", "lr", "iters")
+BASE_FIELDS = ("norm", "batch", "groups", "channels_per_group", "seed", "schedule", "variant",
+               "pretrain_seed", "lr", "iters")  # fmt: skip
 TAIL_FIELDS = ("wall_s", "status", "reason", "folder")
 STATUSES = ("done", "failed", "invalid", "pending")
 
@@ -66,10 +68,17 @@ def markdown_table(rows, metric):
 
 
 def line_label(row):
-    """A row's norm with its explicit group setting, e.g. ``GN (G=16)``."""
-    label = row["norm"]
+    """A row's norm (or variant) with its group setting, schedule and seed, e.g.
+    ``GN (G=16)`` or ``BN iters s2``."""
+    label = row.get("variant") or row["norm"]
     if row.get("groups"):
         label += f" (G={row['groups']})"
     if row.get("channels_per_group"):
         label += f" ({row['channels_per_group']} ch/group)"
+    if row.get("schedule") not in (None, "", "epochs"):
+        label += f" {row['schedule']}"
+    if row.get("pretrain_seed") is not None:
+        label += f" p{row['pretrain_seed']}"
+    if row.get("seed") is not None:
+        label += f" s{row['seed']}"
     return label

@@ -1,33 +1,64 @@
-"""Run a sweep's cells one after another: skip finished cells, resume unfinished ones, record
+"""Run a sweep's cells, ``jobs`` at a time: skip finished cells, resume unfinished ones, record
 failures with their reason, and show overall progress with an ETA.
 
 Each cell's state is kept in ``<cell>/sweep_cell.json`` (status, reason, wall time summed over
-its attempts), so a sweep that is stopped and started again picks up where it was.
+its attempts), so a sweep that is stopped and started again picks up where it was. With a
+results folder, every run that finishes (or fails) is written to its ``runs.csv`` and
+``curves.csv`` at once, then the ``after_run`` shell command runs (e.g. a git commit).
 """
 
 import json
 import os
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ..utils.atomic_file import atomic_open
+from .grid import SweepError
+from .records import run_fields, run_key
 from .results import read_results, write_results
 
 CELL_STATE = "sweep_cell.json"
 CELL_LOG = "sweep.log"
+# Exit statuses of a run that was stopped rather than failed: Ctrl-C in the tools (130) and
+# death by a signal (negative): the run stays unfinished and resumes next time.
+STOPPED = 130
 
 
-def run_command(argv, log_path):
-    """Run ``argv`` with its output appended to ``log_path``; its exit status. If the sweep is
-    stopped meanwhile (Ctrl-C, SIGTERM), the run is stopped too (it resumes next time)."""
-    with open(log_path, "a") as log:
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            return proc.wait()
-        except BaseException:
+class CommandRunner:
+    """Runs a cell's argv with its output appended to a log; ``stop`` ends every run still
+    going (the sweep was stopped: they resume next time)."""
+
+    def __init__(self):
+        self._procs, self._lock = set(), threading.Lock()
+
+    def __call__(self, argv, log_path):
+        """The exit status of ``argv``."""
+        with open(log_path, "a") as log:
+            proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+            with self._lock:
+                self._procs.add(proc)
+            try:
+                return proc.wait()
+            except BaseException:
+                proc.terminate()
+                proc.wait()
+                raise
+            finally:
+                with self._lock:
+                    self._procs.discard(proc)
+
+    def stop(self, grace_s=30):
+        with self._lock:
+            procs = list(self._procs)
+        for proc in procs:
             proc.terminate()
-            proc.wait()
-            raise
+        for proc in procs:
+            try:
+                proc.wait(timeout=grace_s)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def failure_reason(log_path, returncode):
@@ -63,14 +94,33 @@ def _duration(seconds):
 
 
 class Sweep:
-    """The cells of one task in ``out_dir``; ``run`` executes them (``runner(argv, log)`` gives
-    an exit status; tests pass a fake) and writes ``results.csv`` after every cell."""
+    """The cells of one task in ``out_dir``; ``run`` executes them ``jobs`` at a time
+    (``runner(argv, log)`` gives an exit status; tests pass a fake) and writes
+    ``results.csv`` after every cell. With ``records`` (a StudyRecords) each finished run is
+    also written to the study's ``runs.csv``/``curves.csv`` under ``study``, then the
+    ``after_run`` shell command runs with ``GN_DET_RUN`` and ``GN_DET_STATUS`` set."""
 
-    def __init__(self, task, cells, out_dir, invalid=None, runner=run_command, log=print):
+    def __init__(
+        self,
+        task,
+        cells,
+        out_dir,
+        invalid=None,
+        runner=None,
+        log=print,
+        jobs=1,
+        records=None,
+        study="",
+        after_run="",
+    ):
         self.task, self.cells, self.out_dir = task, list(cells), out_dir
         self.invalid = dict(invalid or {})
-        self.runner, self.log = runner, log
+        self.runner, self.log = runner or CommandRunner(), log
+        self.jobs = max(1, int(jobs))
+        self.records, self.study, self.after_run = records, study or task.name, after_run
         self.csv_path = os.path.join(out_dir, "results.csv")
+        self._stopping = threading.Event()
+        self._record_lock = threading.Lock()
 
     def folder(self, cell):
         return os.path.join(self.out_dir, cell.name)
@@ -78,9 +128,17 @@ class Sweep:
     def row(self, cell):
         """The results.csv row of ``cell`` as it stands now."""
         folder = self.folder(cell)
-        row = {"norm": cell.norm, "batch": cell.batch, "groups": cell.groups or None,
-               "channels_per_group": cell.channels_per_group or None,
-               "folder": os.path.relpath(folder, self.out_dir)}  # fmt: skip
+        row = {
+            "norm": cell.norm,
+            "batch": cell.batch,
+            "groups": cell.groups or None,
+            "channels_per_group": cell.channels_per_group or None,
+            "seed": cell.seed,
+            "schedule": cell.schedule,
+            "variant": cell.variant,
+            "pretrain_seed": cell.pretrain_seed,
+            "folder": os.path.relpath(folder, self.out_dir),
+        }
         row.update(self.task.describe(cell))
         if cell in self.invalid:
             return {**row, "status": "invalid", "reason": self.invalid[cell]}
@@ -89,8 +147,12 @@ class Sweep:
         if result is not None:
             return {"wall_s": state.get("wall_s"), **row, **result, "status": "done"}
         status = state.get("status") if state.get("status") == "failed" else "pending"
-        return {**row, "wall_s": state.get("wall_s"), "status": status,
-                "reason": state.get("reason", "")}  # fmt: skip
+        return {
+            **row,
+            "wall_s": state.get("wall_s"),
+            "status": status,
+            "reason": state.get("reason", ""),
+        }
 
     def rows(self):
         """Rows of this grid's cells, then those that earlier sweeps into the same folder left
@@ -103,29 +165,63 @@ class Sweep:
 
     def run(self, retry_failed=False):
         """Run every cell that is neither finished, invalid nor (unless ``retry_failed``)
-        failed; return the rows."""
+        failed, ``jobs`` at a time; return the rows."""
         os.makedirs(self.out_dir, exist_ok=True)
         todo = [c for c in self.cells if self._needs_run(c, retry_failed)]
         skipped = len(self.cells) - len(todo)
-        self.log(f"sweep: {len(self.cells)} cells, {len(todo)} to run, {skipped} finished, "
-                 f"failed or invalid (see {self.csv_path})")  # fmt: skip
+        self.log(
+            f"sweep: {len(self.cells)} runs, {len(todo)} to run ({self.jobs} at a time), "
+            f"{skipped} finished, failed or invalid (see {self.csv_path})"
+        )
         for cell, reason in self.invalid.items():
             self.log(f"sweep: {cell.name} invalid: {reason}")
+        self._check_records()
         write_results(self.csv_path, self.task, self.rows())
-        spent = []
-        for i, cell in enumerate(todo, 1):
-            seconds, row = self._run_cell(cell)
-            spent.append(seconds)
-            eta = sum(spent) / len(spent) * (len(todo) - i)
-            outcome = row["status"]
-            if outcome == "done":
-                outcome += " (" + ", ".join(f"{m} {row[m]:.1f}" for m in self.task.metrics) + ")"
-            else:
-                outcome += f": {row.get('reason', '')}"
-            self.log(f"sweep: [{i}/{len(todo)}] {cell.name} {outcome} in {_duration(seconds)}; "
-                     f"elapsed {_duration(sum(spent))}, ETA {_duration(eta)}")  # fmt: skip
-            write_results(self.csv_path, self.task, self.rows())
+        self._record_missing(exclude=set(todo))
+        self._stopping.clear()
+        start, spent, finished = time.monotonic(), [], 0
+        pool = ThreadPoolExecutor(max_workers=self.jobs)
+        futures = {pool.submit(self._run_cell, cell): cell for cell in todo}
+        try:
+            for future in as_completed(futures):
+                cell = futures[future]
+                seconds, row = future.result()
+                finished += 1
+                left = len(todo) - finished
+                if row is None:
+                    self.log(
+                        f"sweep: [{finished}/{len(todo)}] {cell.name} stopped after "
+                        f"{_duration(seconds)}; it resumes next time"
+                    )
+                else:
+                    spent.append(seconds)
+                    self._report_progress(
+                        cell, row, seconds, finished, len(todo), left, start, spent
+                    )
+                write_results(self.csv_path, self.task, self.rows())
+        except BaseException:
+            self._stopping.set()
+            for future in futures:
+                future.cancel()
+            stop = getattr(self.runner, "stop", None)
+            if stop:
+                stop()
+            pool.shutdown(wait=True)
+            raise
+        pool.shutdown(wait=True)
         return self.rows()
+
+    def _report_progress(self, cell, row, seconds, finished, total, left, start, spent):
+        outcome = row["status"]
+        if outcome == "done":
+            outcome += " (" + ", ".join(f"{m} {row[m]:.1f}" for m in self.task.metrics) + ")"
+        else:
+            outcome += f": {row.get('reason', '')}"
+        eta = sum(spent) / len(spent) * left / max(1, min(self.jobs, left or 1))
+        self.log(
+            f"sweep: [{finished}/{total}] {cell.name} {outcome} in {_duration(seconds)}; "
+            f"elapsed {_duration(time.monotonic() - start)}, ETA {_duration(eta)}"
+        )
 
     def _needs_run(self, cell, retry_failed):
         if cell in self.invalid:
@@ -134,6 +230,10 @@ class Sweep:
         return status == "pending" or (status == "failed" and retry_failed)
 
     def _run_cell(self, cell):
+        """Run one cell (in a worker thread): (seconds, its row), or (seconds, None) if it was
+        stopped and stays to resume."""
+        if self._stopping.is_set():
+            return 0.0, None
         folder = self.folder(cell)
         state = read_state(folder)
         resume = bool(state)  # started before: continue from its last checkpoint
@@ -149,6 +249,9 @@ class Sweep:
             write_state(folder, {"status": "running", "wall_s": wall + time.monotonic() - start})
             raise
         seconds = time.monotonic() - start
+        if self._stopping.is_set() or returncode == STOPPED or returncode < 0:
+            write_state(folder, {"status": "running", "wall_s": wall + seconds})
+            return seconds, None
         state = {"status": "done", "wall_s": wall + seconds}
         if returncode != 0 or self.task.result(folder) is None:
             reason = failure_reason(log_path, returncode)
@@ -156,4 +259,80 @@ class Sweep:
                 reason = f"finished without a {'/'.join(self.task.metrics)} result"
             state.update(status="failed", reason=reason)
         write_state(folder, state)
-        return seconds, self.row(cell)
+        row = self.row(cell)
+        with self._record_lock:  # before this worker starts its next run
+            self._record(cell, row)
+        return seconds, row
+
+    def _record(self, cell, row, hook=True):
+        """Write a finished or failed run to the study's records, then run the hook."""
+        if self.records is None or row["status"] not in ("done", "failed"):
+            return False
+        fields = run_fields(self.study, cell, row.get("epochs_or_iters", ""))
+        curve = self.task.curve(self.folder(cell), cell)
+        self.records.record(
+            fields,
+            self.task.metrics,
+            row,
+            wall_s=row.get("wall_s"),
+            status=row["status"],
+            reason=row.get("reason") or "",
+            curve=curve,
+        )
+        if hook:
+            self._after_run(cell.name, row["status"])
+        return True
+
+    def _after_run(self, name, status):
+        """Run the ``after_run`` shell command; a failure is logged, never fatal (the rows are
+        in the files, the next successful hook takes them along)."""
+        if not self.after_run:
+            return
+        env = {
+            **os.environ,
+            "GN_DET_RUN": name,
+            "GN_DET_STATUS": status,
+            "GN_DET_RESULTS_DIR": self.records.dir,
+        }
+        try:
+            code = subprocess.run(self.after_run, shell=True, env=env, timeout=900).returncode
+        except subprocess.TimeoutExpired:
+            code = "timeout"
+        if code != 0:
+            self.log(
+                f"sweep: --after-run failed ({code}) after {name}; its rows are in "
+                f"{self.records.runs_path} and go with the next successful one"
+            )
+
+    def _check_records(self):
+        """Refuse to mix schedules: a run that runs.csv holds with another length (e.g. 8
+        epochs, and now 12) would be skipped or mixed into the same cell."""
+        if self.records is None:
+            return
+        recorded = {run_key(r): r["epochs_or_iters"] for r in self.records.runs()}
+        for cell in self.cells:
+            length = self.task.describe(cell).get("epochs_or_iters", "")
+            old = recorded.get(run_key(run_fields(self.study, cell)))
+            if old is not None and old != length:
+                raise SweepError(
+                    f"{self.records.runs_path} holds run {cell.name} of study {self.study!r} "
+                    f"with {old}, this sweep runs it with {length}: use another --results-dir "
+                    "and --output-dir (or --study) for another schedule length"
+                )
+
+    def _record_missing(self, exclude):
+        """Record finished or failed runs that the study's runs.csv lacks (the sweep stopped
+        before writing them, or the results folder is new); then run the hook once."""
+        if self.records is None:
+            return
+        recorded = self.records.recorded()
+        added = []
+        for cell in self.cells:
+            if cell in self.invalid or cell in exclude:
+                continue
+            if run_key(run_fields(self.study, cell)) not in recorded:
+                if self._record(cell, self.row(cell), hook=False):
+                    added.append(cell.name)
+        if added:
+            self.log(f"sweep: recorded {len(added)} earlier runs in {self.records.runs_path}")
+            self._after_run(added[-1], "recorded")

@@ -1,16 +1,51 @@
-"""What a cell runs and what it reports, for detection and for classification pretraining.
+"""What a cell runs and what it reports, for detection, classification pretraining and config
+variants (e.g. the carry-over study's fine-tunings).
 
 Detection cells run ``python -m gn_det.cli.train_net`` (metric: COCO bbox and segm AP from
-the run's ``metrics.json``); classification cells run ``python -m gn_det.cli.pretrain_backbone``
-(metric: top-1 error from ``results.json``). Each cell is a normal run of that tool (the same
-as ``tools/<tool>.py``) in its own folder, from the installed gn_det.
+the run's ``metrics.json``, learning curve from its ``TEST.EVAL_PERIOD`` evaluations);
+classification cells run ``python -m gn_det.cli.pretrain_backbone`` (metric: top-1 error from
+``results.json``, learning curve from the evaluation of every epoch in ``metrics.json``).
+Each cell is a normal run of that tool (the same as ``tools/<tool>.py``) in its own folder,
+from the installed gn_det; a cell's seed is the ``SEED`` config key, which seeds the model's
+initialization, the data order and the augmentation of both tools.
 """
 
 import json
 import os
 import sys
+from dataclasses import dataclass
 
 from ..evaluation.summary import read_final_metrics
+from .grid import Cell, SweepError, check_seeds, with_seeds
+from .schedule import BaseSchedule
+from .validate import load_base_config
+
+# metrics.json keys of each metric's evaluations
+CURVE_KEYS = {"bbox_ap": "bbox/AP", "segm_ap": "segm/AP", "top1_error": "top1_error"}
+
+
+def read_curve(folder, metrics, max_iter=0):
+    """[(iterations done, metric, value)] of every evaluation a run logged to its metrics.json
+    (the last record of an iteration wins, as after a resume). detectron2 logs an evaluation
+    during training at the iteration index (done - 1), the final one at ``max_iter``."""
+    path = os.path.join(folder, "metrics.json")
+    if not os.path.isfile(path):
+        return []
+    points = {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:  # a line cut short by a kill
+                continue
+            if not isinstance(record, dict) or not isinstance(record.get("iteration"), int):
+                continue
+            for metric in metrics:
+                value = record.get(CURVE_KEYS[metric])
+                if isinstance(value, (int, float)):
+                    done = record["iteration"] + 1
+                    points[(min(done, max_iter) if max_iter else done, metric)] = float(value)
+    return [(it, metric, value) for (it, metric), value in sorted(points.items())]
 
 
 class DetectionTask:
@@ -27,13 +62,21 @@ class DetectionTask:
         self.config_file, self.opts, self.schedule = config_file, list(opts), schedule
         self.tool_args = list(tool_args)  # more arguments of the tool, e.g. --num-gpus 2
 
+    def config_for(self, cell):
+        """The config file ``cell`` trains with."""
+        return self.config_file
+
+    def schedule_for(self, cell):
+        return self.schedule
+
     def cell_opts(self, cell):
         """The ``KEY VALUE`` overrides of a cell (user opts first, the cell's last)."""
-        return [*self.opts, *cell.norm_opts(), *self.schedule.solver_opts(cell.batch)]
+        solver = self.schedule_for(cell).solver_opts(cell.batch)
+        return [*self.opts, *cell.norm_opts(), *solver, *cell.seed_opts()]
 
     def command(self, cell, folder, resume):
         """The argv that trains ``cell`` into ``folder``."""
-        argv = [sys.executable, "-m", self.tool, "--config-file", self.config_file]
+        argv = [sys.executable, "-m", self.tool, "--config-file", self.config_for(cell)]
         argv += self.tool_args + (["--resume"] if resume else [])
         return argv + [*self.cell_opts(cell), "OUTPUT_DIR", str(folder)]
 
@@ -51,12 +94,21 @@ class DetectionTask:
 
     def describe(self, cell):
         """Schedule facts of a cell for results.csv."""
-        opts = dict(zip(*[iter(self.schedule.solver_opts(cell.batch))] * 2))
-        return {"lr": opts["SOLVER.BASE_LR"], "iters": opts["SOLVER.MAX_ITER"]}
+        opts = dict(zip(*[iter(self.schedule_for(cell).solver_opts(cell.batch))] * 2))
+        iters = opts["SOLVER.MAX_ITER"]
+        return {"lr": opts["SOLVER.BASE_LR"], "iters": iters, "epochs_or_iters": f"{iters}it"}
+
+    def curve(self, folder, cell):
+        """The run's learning curve: [(iteration, epoch or None, metric, value)]."""
+        max_iter = int(self.describe(cell)["iters"])
+        return [(it, None, m, v) for it, m, v in read_curve(folder, self.metrics, max_iter)]
 
 
 class ClassificationTask(DetectionTask):
-    """Backbone classification pretraining per cell; finished = results.json status done."""
+    """Backbone classification pretraining per cell; finished = results.json status done.
+
+    ``--schedule iters`` runs every cell for the iterations of ``epochs`` at the base batch
+    (``--schedule-batch``); ``scale`` multiplies the epochs."""
 
     name = "classification"
     tool = "gn_det.cli.pretrain_backbone"
@@ -64,36 +116,165 @@ class ClassificationTask(DetectionTask):
     lower_is_better = True
     labels = {"top1_error": "top-1 error (%)"}
     default_base = (32, 0.05)  # tools/pretrain_backbone.py's own --batch-size and --lr
+    default_epochs = 8  # tools/pretrain_backbone.py's --epochs
 
     def __init__(self, config_file, opts, schedule, tool_args=(), epochs=0, data=""):
         super().__init__(config_file, opts, schedule, tool_args)
         self.epochs, self.data = epochs, data
+        scaled = (epochs or self.default_epochs) * schedule.scale
+        if abs(scaled - round(scaled)) > 1e-9 or round(scaled) < 1:
+            raise SweepError(
+                f"--epochs {epochs or self.default_epochs} x --schedule-scale {schedule.scale:g}"
+                " is not a whole number of epochs"
+            )
+        self.cell_epochs = int(round(scaled))
 
     def cell_opts(self, cell):
-        return [*self.opts, *cell.norm_opts()]
+        return [*self.opts, *cell.norm_opts(), *cell.seed_opts()]
 
     def command(self, cell, folder, resume):
         argv = [sys.executable, "-m", self.tool, "--config-file", self.config_file]
         argv += ["--output-dir", str(folder), "--batch-size", str(cell.batch)]
         argv += ["--lr", f"{self.schedule.lr_for(cell.batch):.6g}"]
-        argv += ["--epochs", str(self.epochs)] if self.epochs else []
+        if self.epochs or self.schedule.scale != 1:
+            argv += ["--epochs", str(self.cell_epochs)]
+        if self.schedule.equal == "iters":
+            argv += ["--schedule-batch", str(self.schedule.batch)]
         argv += ["--data", self.data] if self.data else []
         argv += self.tool_args + (["--resume"] if resume else [])
         return argv + self.cell_opts(cell)
 
-    def result(self, folder):
+    def _results(self, folder):
         path = os.path.join(folder, "results.json")
         if not os.path.isfile(path):
             return None
-        with open(path) as f:
-            data = json.load(f)
-        if data.get("status") != "done" or "top1_error" not in data:
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except (OSError, json.JSONDecodeError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def result(self, folder):
+        data = self._results(folder)
+        if data is None or data.get("status") != "done" or "top1_error" not in data:
             return None
         wall = {"wall_s": data["wall_s"]} if data.get("wall_s") is not None else {}
         return {"top1_error": data["top1_error"], **wall}
 
     def describe(self, cell):
-        return {"lr": f"{self.schedule.lr_for(cell.batch):.6g}", "iters": ""}
+        if self.schedule.equal == "iters":
+            unit = f"{self.cell_epochs}ep@b{self.schedule.batch}"  # iterations of that
+        else:
+            unit = f"{self.cell_epochs}ep"
+        return {
+            "lr": f"{self.schedule.lr_for(cell.batch):.6g}",
+            "iters": "",
+            "epochs_or_iters": unit,
+        }
+
+    def curve(self, folder, cell):
+        """Epochs are counted as pretrain_backbone does: ``num_train // batch`` iterations."""
+        data = self._results(folder) or {}
+        per_epoch = None
+        if isinstance(data.get("num_train"), int) and data["num_train"] > 0:
+            per_epoch = max(data["num_train"] // cell.batch, 1)
+        max_iter = data.get("iterations") if isinstance(data.get("iterations"), int) else 0
+        return [
+            (it, it / per_epoch if per_epoch else None, m, v)
+            for it, m, v in read_curve(folder, self.metrics, max_iter)
+        ]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A detection config to fine-tune as it is; ``MODEL.WEIGHTS`` may name
+    ``{pretrain_seed}``, filled in per cell with each of the sweep's pretraining seeds."""
+
+    label: str
+    config_file: str
+    schedule: object  # BaseSchedule of this config
+    norm: str  # the backbone's norm while fine-tuning (for runs.csv)
+    batch: int
+    weights: str  # MODEL.WEIGHTS with the {pretrain_seed} placeholder, or ""
+
+    @property
+    def pretrained(self):
+        return "{pretrain_seed}" in self.weights
+
+
+def backbone_norm(cfg):
+    """The norm the backbone trains with: MODEL.NORM.TYPE if it covers the backbone, else
+    MODEL.RESNETS.NORM (``GN+WS`` with Weight Standardization)."""
+    norm = cfg.MODEL.NORM
+    kind = norm.TYPE if norm.TYPE and "backbone" in norm.PARTS else cfg.MODEL.RESNETS.NORM
+    return f"{kind}+WS" if kind == norm.TYPE and norm.WS else kind
+
+
+class VariantTask(DetectionTask):
+    """Detection fine-tunings of config variants x pretraining seeds x seeds; the config sets
+    norm, batch and learning rate, the sweep only the schedule length, seed and weights."""
+
+    def __init__(self, variants, opts, tool_args=()):
+        first = next(iter(variants.values()))
+        super().__init__(first.config_file, opts, first.schedule, tool_args)
+        self.variants = variants
+
+    def config_for(self, cell):
+        return self.variants[cell.variant].config_file
+
+    def schedule_for(self, cell):
+        return self.variants[cell.variant].schedule
+
+    def weights_for(self, cell):
+        """The pretrained weights ``cell`` loads ("" if its config's MODEL.WEIGHTS has no
+        {pretrain_seed})."""
+        variant = self.variants[cell.variant]
+        if not variant.pretrained:
+            return ""
+        return variant.weights.replace("{pretrain_seed}", str(cell.pretrain_seed))
+
+    def cell_opts(self, cell):
+        variant = self.variants[cell.variant]
+        opts = list(self.opts)
+        if variant.pretrained:
+            opts += ["MODEL.WEIGHTS", self.weights_for(cell)]
+        solver = variant.schedule.solver_opts(cell.batch)
+        return [*opts, *solver, *cell.seed_opts()]
+
+
+def load_variants(config_files, opts, scale=1.0, evals=0):
+    """{label: Variant} of ``config_files`` (label: the file name without ``.yaml``), each
+    with its own SOLVER schedule times ``scale`` (and ``evals`` evaluations per run)."""
+    variants = {}
+    for path in config_files:
+        label = os.path.splitext(os.path.basename(path))[0]
+        if label in variants:
+            raise SweepError(f"--configs: two configs are named {label!r}; rename one")
+        cfg = load_base_config(path, opts, flag="--configs")
+        schedule = BaseSchedule.from_config(cfg, scale=scale, evals=evals)
+        variants[label] = Variant(
+            label, path, schedule, backbone_norm(cfg), cfg.SOLVER.IMS_PER_BATCH, cfg.MODEL.WEIGHTS
+        )
+    return variants
+
+
+def variant_cells(variants, pretrain_seeds, seeds, schedule):
+    """Cells of every seed x pretraining seed x variant (variants without ``{pretrain_seed}``
+    in their weights get no pretraining seed)."""
+    check_seeds("--pretrain-seeds", pretrain_seeds)
+    cells = []
+    for p in dict.fromkeys(pretrain_seeds or [None]):
+        for v in variants.values():
+            if v.pretrained and p is None:
+                raise SweepError(
+                    f"{v.config_file}: MODEL.WEIGHTS {v.weights} names {{pretrain_seed}}; "
+                    "give --pretrain-seeds"
+                )
+            cell = Cell(v.norm, v.batch, variant=v.label, pretrain_seed=p if v.pretrained else None)
+            if cell not in cells:
+                cells.append(cell)
+    return with_seeds(cells, seeds, schedule)
 
 
 TASKS = {t.name: t for t in (DetectionTask, ClassificationTask)}

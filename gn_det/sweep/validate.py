@@ -4,16 +4,18 @@ Each cell's model is built on the ``meta`` device (shapes only), so a GN group c
 does not divide one of the model's real layers marks that cell invalid, naming the layer.
 """
 
+import os
+
 from ..engine.model_check import build_meta_model
 from ..engine.setup import ConfigError, load_config
 from ..modeling import NormConfigError
 from .grid import SweepError
 
 
-def load_base_config(config_file, opts):
+def load_base_config(config_file, opts, flag="--config-file"):
     """The sweep's config (file + user overrides); a one-line error if it is missing or bad."""
     if not config_file:
-        raise SweepError("--config-file is empty; give a config file")
+        raise SweepError(f"{flag} is empty; give a config file")
     try:
         return load_config(config_file, opts)
     except (ConfigError, NormConfigError) as e:
@@ -21,10 +23,14 @@ def load_base_config(config_file, opts):
 
 
 def invalid_reason(task, cell):
-    """Why ``cell`` cannot run (one line), or None if its config loads and its model builds."""
+    """Why ``cell`` cannot run (one line), or None if its config loads, its model builds and
+    the pretrained weights it names exist (they may come from an earlier step of a study)."""
+    weights = task.weights_for(cell) if hasattr(task, "weights_for") else ""
+    if weights and "://" not in weights and not os.path.isfile(weights):
+        return f"MODEL.WEIGHTS {weights} does not exist yet (run the step that writes it)"
     try:
         opts = [*task.cell_opts(cell), "MODEL.DEVICE", "cpu"]  # shapes only: no device needed
-        build_meta_model(load_config(task.config_file, opts))
+        build_meta_model(load_config(task.config_for(cell), opts))
     except (ConfigError, NormConfigError) as e:
         return str(e)
     return None

@@ -12,6 +12,7 @@ from gn_det.benchmark.variants import BenchmarkError, parse_size, parse_variants
 from gn_det.benchmark.worker import OutOfMemory, _reply
 from gn_det.cli import benchmark, run_cli
 from gn_det.modeling.speed.fold_bn import folding_disabled
+from gn_det.modeling.variant import VariantError
 
 from ..conftest import TINY_CONFIG
 from ..modeling.speed.common import build, inputs
@@ -43,9 +44,9 @@ def test_variants_and_sizes():
         "MODEL.SPEED.AMP_DTYPE",
         "bfloat16",
     ]
-    with pytest.raises(BenchmarkError, match="unknown norm kind 'XN'; valid kinds: FrozenBN"):
+    with pytest.raises(VariantError, match="unknown norm kind 'XN'; valid kinds: FrozenBN"):
         parse_variants(["XN"])
-    with pytest.raises(BenchmarkError, match="unknown option.*turbo"):
+    with pytest.raises(VariantError, match="unknown option.*turbo"):
         parse_variants(["GN+turbo"])
     with pytest.raises(BenchmarkError, match="--baseline 'BN' is not one of"):
         parse_variants(["GN"], "BN")

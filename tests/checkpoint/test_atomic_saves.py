@@ -12,7 +12,8 @@ import torch
 from detectron2.checkpoint import DetectionCheckpointer
 from torch import nn
 
-from gn_det.checkpoint.checkpointer import CheckpointError, GNDetCheckpointer, resumable_checkpoint
+from gn_det.checkpoint import CheckpointError
+from gn_det.checkpoint.checkpointer import GNDetCheckpointer, resumable_checkpoint
 from gn_det.utils.atomic_file import TMP_MARK, AtomicWritesPathManager, atomic_open
 
 from ..conftest import REPO
@@ -149,11 +150,23 @@ def _truncated(path):
     [
         ("model.pth", _truncated, "is truncated or damaged"),
         ("model.pth", lambda p: p.write_bytes(b""), "is empty (0 bytes)"),
-        ("model.pth", lambda p: p.write_text("hello, not a checkpoint"), "cannot be read as a"),
-        ("model.pth", lambda p: p.write_bytes(b"\x80\x04garbage"), "is not a checkpoint"),
+        (
+            "model.pth",
+            lambda p: p.write_text("hello, not a checkpoint"),
+            "is not a checkpoint: its content is none of a torch file, a pickle or safetensors",
+        ),
+        (
+            "model.pth",
+            lambda p: p.write_bytes(b"\x80\x04garbage"),
+            "cannot be read as a weights pickle",
+        ),
         ("model.pth", lambda p: p.mkdir(), "is a directory"),
         ("model.pth", lambda p: None, "does not exist"),
-        ("model.pkl", lambda p: p.write_bytes(pickle.dumps({"a": 1})[:-3]), "not a readable"),
+        (
+            "model.pkl",
+            lambda p: p.write_bytes(pickle.dumps({"a": 1})[:-3]),
+            "cannot be read as a weights pickle",
+        ),
         ("model.pkl", lambda p: p.write_bytes(pickle.dumps([1, 2])), "holds a list"),
     ],
 )

@@ -6,7 +6,7 @@ import pytest
 
 from gn_det.cli import check_dataset, run_cli
 
-from ..data.coco_sample import GOOD, write_dataset
+from ..coco.coco_sample import GOOD, write_dataset
 from ..run_tools import run_tool
 
 

@@ -8,7 +8,7 @@ import torch
 
 from gn_det.cli import convert_pretrained, run_cli
 
-from ..checkpoint.test_checkpointer import Exploit
+from ..checkpoint.exploit import Exploit
 from ..pretrained.resnets import torchvision_resnet
 
 

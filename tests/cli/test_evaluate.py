@@ -109,7 +109,10 @@ def _bad(results, i, **change):
         (lambda r: _bad(r, 4, category_id=11), "category_id absent from the ground truth"),
         (lambda r: _bad(r, 0, bbox=[1, 1, float("nan"), 2]), "not 4 finite numbers"),
         (lambda r: _bad(r, 0, bbox=[1, 1, 2, -2]), "negative width or height"),
-        (lambda r: _bad(r, 1, segmentation={"size": [1, 1], "counts": "1"}), "is not the image's"),
+        (
+            lambda r: _bad(r, 1, segmentation={"size": [1, 1], "counts": "1"}),
+            "size [1, 1], image is [180, 240]",
+        ),
         (lambda r: _bad(r, 1, segmentation=[[1, 2, float("inf"), 4, 5, 6]]), "non-finite"),
         (lambda r: {"results": r}, "is not a COCO results file: top level is a dict"),
     ],
@@ -126,8 +129,8 @@ def test_bad_results_exit_with_one_line(files, tmp_path, capsys, make, expected)
 @pytest.mark.parametrize(
     "gt,expected",
     [
-        ([], "is not a COCO file: top level is a list"),
-        ({"images": [], "categories": []}, "needs a list under 'annotations'"),
+        ([], "1 not COCO (e.g. "),
+        ({"images": [], "categories": []}, "1 no annotations list"),
         ("{broken", "is not valid JSON"),
     ],
 )

@@ -1,9 +1,14 @@
 """tools/sweep.py as a user runs it: bad input, invalid cells, and one real tiny cell."""
 
+import json
+import pickle
+import shutil
+
+import numpy as np
 import pytest
 
 from gn_det.cli import run_cli, sweep
-from gn_det.sweep import read_results
+from gn_det.sweep import StudyRecords, read_results
 
 from ..conftest import TINY_CONFIG
 from ..run_tools import FAST_TRAINING, run_tool, shapes_opts
@@ -55,3 +60,90 @@ def test_a_real_cell_runs_then_is_skipped(small_shapes, tmp_path):
     assert "WS: true" in config and "MAX_ITER: 1\n" in config
     assert sweep_main(*args) is None  # finished: skipped, nothing runs
     assert read_results(tmp_path / "sw" / "results.csv") == [row]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--jobs", 0], "error: --jobs 0: must be >= 1"),
+        (["--seeds", 0, -2], "error: --seeds -2: must be >= 0"),
+        (["--pretrain-seeds", 0], "error: --pretrain-seeds goes with --configs"),
+        (["--schedule-scale", 0], "error: --schedule-scale 0.0: must be > 0"),
+    ],
+)
+def test_bad_sweep_options(tmp_path, args, message):
+    base = ["--config-file", TINY_CONFIG, "--output-dir", tmp_path / "out"]
+    assert sweep_main(*base, *args).startswith(message)
+
+
+def test_configs_and_report_only_input_errors(tmp_path):
+    assert sweep_main("--configs", TINY_CONFIG, "--norms", "GN", "--output-dir", tmp_path
+                      ).startswith("error: --configs runs each config as it is")  # fmt: skip
+    assert sweep_main("--configs", tmp_path / "nope.yaml", "--output-dir", tmp_path) == (
+        f"error: --configs {tmp_path / 'nope.yaml'} does not exist"
+    )
+    assert sweep_main("--report-only").startswith("error: --report-only needs --results-dir")
+    message = sweep_main("--report-only", "--results-dir", tmp_path / "empty")
+    assert message.startswith("error: ") and "holds no runs" in message
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "runs.csv").write_text("study,norm\nx,GN\n")
+    assert "is not a sweep results file: no column batch" in sweep_main(
+        "--report-only", "--results-dir", tmp_path / "bad"
+    )
+
+
+def test_a_two_seed_classification_study_end_to_end(tmp_path):
+    """Two seeds of one tiny cell, two at a time, into a results folder; then the report from
+    a copy of that folder alone."""
+    out, results = tmp_path / "scratch", tmp_path / "results"
+    args = ["--task", "classification", "--config-file", TINY_CONFIG, "--output-dir", out,
+            "--results-dir", results, "--study", "tiny", "--norms", "GN", "--batches", 8,
+            "--seeds", 0, 1, "--epochs", 2, "--jobs", 2, "--base-lr", 0.08,
+            "--tool-args", "--image-size 32 --num-images 12",
+            "--after-run", f"echo $GN_DET_RUN >> {tmp_path / 'hook.txt'}"]  # fmt: skip
+    env = {"DETECTRON2_DATASETS": str(tmp_path / "datasets")}
+    proc = run_tool("sweep.py", *args, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "sweep: 2 runs, 2 to run (2 at a time)" in proc.stdout
+    assert sorted((tmp_path / "hook.txt").read_text().split()) == ["GN_b8_s0", "GN_b8_s1"]
+    runs = StudyRecords(str(results)).runs()
+    assert sorted((r["seed"], r["study"], r["schedule"], r["status"]) for r in runs) == [
+        (0, "tiny", "epochs", "done"), (1, "tiny", "epochs", "done")
+    ]  # fmt: skip
+    assert all(0 <= r["value"] <= 100 and r["epochs_or_iters"] == "2ep" for r in runs)
+    curves = StudyRecords(str(results)).curves()
+    assert sorted((c["seed"], c["epoch"]) for c in curves) == [(0, 1), (0, 2), (1, 1), (1, 2)]
+    # the seed reached the run: its SEED, and different trained weights
+    for seed in (0, 1):
+        assert json.loads((out / f"GN_b8_s{seed}" / "results.json").read_text())["seed"] == seed
+    w0, w1 = (pickle.loads((out / f"GN_b8_s{s}" / "backbone.pkl").read_bytes())["model"]
+              for s in (0, 1))  # fmt: skip
+    assert not np.allclose(w0["stem.conv1.weight"], w1["stem.conv1.weight"])
+    assert "| GN | " in proc.stdout and (results / "tables.md").is_file()
+    assert (results / "top1_error_vs_batch.png").is_file()
+    assert (results / "top1_error_curves.png").is_file()
+    # a fresh clone: only the committed CSVs, no run folders, no training
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    for name in ("runs.csv", "curves.csv"):
+        shutil.copy(results / name, clone / name)
+    assert sweep_main("--report-only", "--results-dir", clone) is None
+    for name in ("tables.md", "claims.csv", "summary.csv"):
+        assert (clone / name).read_text() == (results / name).read_text()
+
+
+def test_config_variants_dry_run(tmp_path, capsys):
+    (tmp_path / "pre").mkdir()
+    (tmp_path / "pre" / "w0.pkl").write_bytes(b"")  # exists for pretraining seed 0 only
+    for name, weights in (("a_pre", f"{tmp_path}/pre/w{{pretrain_seed}}.pkl"), ("b_scratch", "")):
+        (tmp_path / f"{name}.yaml").write_text(
+            f'_BASE_: "{TINY_CONFIG}"\nMODEL:\n  WEIGHTS: "{weights}"\n'
+        )
+    args = ["--configs", tmp_path / "a_pre.yaml", tmp_path / "b_scratch.yaml", "--pretrain-seeds",
+            0, 1, "--seeds", 3, "--schedule-scale", 2, "--output-dir", tmp_path / "out",
+            "--dry-run"]  # fmt: skip
+    assert sweep_main(*args) is None
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[:2] == ["a_pre_epochs_x2_p0_s3: pending", "b_scratch_epochs_x2_s3: pending"]
+    assert lines[2].startswith(f"a_pre_epochs_x2_p1_s3: invalid MODEL.WEIGHTS {tmp_path}/pre/w1")
+    assert len(lines) == 3

@@ -122,3 +122,14 @@ def test_cli_error_is_one_line(tmp_path):
         proc.stderr.strip().splitlines()[-1] == f"error: GT file {tmp_path}/g.json does not exist"
     )
     assert "Traceback" not in proc.stderr
+
+
+def test_an_unreadable_image_is_one_line(val_files, tmp_path, capsys):
+    json_file, _, res, gt, _ = val_files
+    broken = tmp_path / "images"
+    broken.mkdir()
+    (broken / gt["images"][0]["file_name"]).write_bytes(b"")
+    code, _, err = call(
+        capsys, "--results", res, "--gt", json_file, "--image-root", broken, "--output", tmp_path
+    )
+    assert code == 1 and err.strip().endswith(f"(image id {gt['images'][0]['id']}): an empty file")

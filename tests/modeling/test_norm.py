@@ -5,6 +5,17 @@ from detectron2.layers import FrozenBatchNorm2d
 from torch import nn
 
 from gn_det.modeling import NORM_KINDS, NormConfigError, NormSpec
+from gn_det.modeling.norm import (
+    BATCH_NORM_KINDS,
+    FROM_SCRATCH_KINDS,
+    GROUP_NORM_KINDS,
+    is_group_norm,
+    layer_family,
+    metadata_family,
+    metadata_groups,
+    norm_metadata,
+    weights_family,
+)
 
 from ..conftest import tiny_cfg
 
@@ -71,3 +82,35 @@ def test_build_none_and_bad_groups():
     assert NormSpec("none").build(64) is None
     with pytest.raises(NormConfigError, match="does not divide 48 channels"):
         NormSpec("GN").build(48)
+
+
+@pytest.mark.parametrize(
+    "spec,meta,groups",
+    [
+        (NormSpec("GN", num_groups=16), {"kind": "GN", "num_groups": 16}, 16),
+        (NormSpec("GN", channels_per_group=8), {"kind": "GN", "channels_per_group": 8}, None),
+        (NormSpec("LN"), {"kind": "LN"}, 1),
+        (NormSpec("IN"), {"kind": "IN"}, None),
+        (NormSpec("BN"), {"kind": "BN"}, None),
+    ],
+)
+def test_checkpoint_metadata_round_trip(spec, meta, groups):
+    assert norm_metadata(spec) == meta
+    assert metadata_groups(meta)[0] == groups
+    assert metadata_family(meta) == ("GN" if is_group_norm(spec.kind) else "BN")
+    if groups:
+        assert spec.kind in metadata_groups(meta)[1]
+
+
+def test_families_of_layers_and_weights():
+    assert layer_family(nn.GroupNorm(2, 4)) == "GN"
+    assert layer_family(FrozenBatchNorm2d(4)) == layer_family(nn.SyncBatchNorm(4)) == "BN"
+    assert layer_family(nn.Conv2d(1, 1, 1)) is None
+    assert weights_family(["a.norm.weight", "a.norm.running_var"]) == "BN"
+    assert weights_family(["a.norm.weight", "a.norm.bias"]) == "GN"
+    assert weights_family([]) is None and metadata_family({}) is None
+
+
+def test_kind_groups_are_norm_kinds():
+    assert set(GROUP_NORM_KINDS) | set(BATCH_NORM_KINDS) | {"none"} == set(NORM_KINDS)
+    assert set(FROM_SCRATCH_KINDS) <= set(NORM_KINDS) and "FrozenBN" not in FROM_SCRATCH_KINDS

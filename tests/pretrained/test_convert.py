@@ -87,7 +87,7 @@ def detectron_blobs(source):
 
 
 def test_detectron_gn_blobs_match(tmp_path):
-    from gn_det.checkpoint.checkpointer import load_weights_pickle
+    from gn_det.checkpoint.safe_load import load_weights_pickle
 
     source = torchvision_resnet(50)
     blobs = detectron_blobs(source)

@@ -2,17 +2,23 @@
 
 import json
 import os
+import threading
+import time
+
+import pytest
 
 from gn_det.sweep import (
     BaseSchedule,
     ClassificationTask,
     DetectionTask,
     Sweep,
+    SweepError,
     build_grid,
     markdown_table,
     plot_sweep,
     read_results,
 )
+from gn_det.sweep.records import StudyRecords
 from gn_det.sweep.runner import failure_reason
 
 from ..conftest import TINY_CONFIG, tiny_cfg
@@ -171,3 +177,155 @@ def test_rows_of_an_earlier_grid_in_the_same_folder_are_kept(tmp_path):
         "GN_b2", "BN_b4", "BN_b2"
     ]  # fmt: skip
     assert read_results(tmp_path / "results.csv")[2]["lr"] == 0.05
+
+
+class SeededTool(FakeTool):
+    """A fake pretraining whose error depends on the seed, with a 3-epoch learning curve;
+    it checks what runs.csv holds when it starts."""
+
+    def __init__(self, results_dir=None, **kwargs):
+        super().__init__(**kwargs)
+        self.results_dir, self.rows_seen = results_dir, []
+
+    def __call__(self, argv, log_path):
+        if self.results_dir is not None:
+            self.rows_seen.append(len(StudyRecords(self.results_dir).runs()))
+        code = super().__call__(argv, log_path)
+        folder = argv[argv.index("--output-dir") + 1]
+        if code == 0:
+            seed = int(argv[argv.index("SEED") + 1])
+            error = 10.0 + seed
+            with open(os.path.join(folder, "results.json"), "w") as f:
+                json.dump({"top1_error": error, "wall_s": 1.0, "status": "done",
+                           "num_train": 40}, f)  # fmt: skip
+            with open(os.path.join(folder, "metrics.json"), "w") as f:
+                for it in (10, 20, 30):
+                    f.write(json.dumps({"iteration": it - 1, "top1_error": error + 30 - it}))
+                    f.write("\n")
+        return code
+
+
+def seeded_sweep(out, results, runner, seeds=(0, 1), jobs=1, after_run="", fail=()):
+    schedule = BaseSchedule.from_config(tiny_cfg(), batch=4, lr=0.1)
+    task = ClassificationTask(str(TINY_CONFIG), [], schedule, epochs=3)
+    cells = build_grid(["BN", "GN"], [4], seeds=list(seeds), schedule=schedule.label)
+    return Sweep(task, cells, str(out), runner=runner, log=lambda m: None, jobs=jobs,
+                 records=StudyRecords(str(results)), study="batch",
+                 after_run=after_run)  # fmt: skip
+
+
+def test_runs_csv_gets_rows_as_runs_finish_and_keeps_them(tmp_path):
+    results = tmp_path / "results"
+    tool = SeededTool(results_dir=str(results))
+    seeded_sweep(tmp_path / "out", results, tool).run()
+    assert tool.rows_seen == [0, 1, 2, 3]  # each run sees the rows of the runs before it
+    rows = StudyRecords(str(results)).runs()
+    assert [(r["norm"], r["seed"], r["value"]) for r in rows] == [
+        ("BN", 0, 10.0), ("GN", 0, 10.0), ("BN", 1, 11.0), ("GN", 1, 11.0)
+    ]  # fmt: skip
+    assert rows[0]["study"] == "batch" and rows[0]["schedule"] == "epochs"
+    assert rows[0]["epochs_or_iters"] == "3ep" and rows[0]["metric"] == "top1_error"
+    curve = [c for c in StudyRecords(str(results)).curves() if c["norm"] == "GN" and c["seed"]]
+    assert [(c["iteration"], c["epoch"], c["value"]) for c in curve] == [
+        (10, 1.0, 31.0), (20, 2.0, 21.0), (30, 3.0, 11.0)
+    ]  # fmt: skip
+    # A restart (a new session) with one more seed: finished runs are skipped, their rows
+    # stay, the new runs are added.
+    again = SeededTool()
+    seeded_sweep(tmp_path / "out", results, again, seeds=(0, 1, 2)).run()
+    assert len(again.calls) == 2
+    rows = StudyRecords(str(results)).runs()
+    assert [(r["norm"], r["seed"]) for r in rows][-2:] == [("BN", 2), ("GN", 2)]
+    assert len(rows) == 6
+
+
+def test_finished_runs_missing_from_runs_csv_are_recorded(tmp_path):
+    seeded_sweep(tmp_path / "out", tmp_path / "first", SeededTool()).run()
+    # the same run folders with a new results folder: recorded without running anything
+    tool = SeededTool()
+    seeded_sweep(tmp_path / "out", tmp_path / "new", tool).run()
+    assert tool.calls == [] and len(StudyRecords(str(tmp_path / "new")).runs()) == 4
+
+
+def test_failed_runs_are_recorded_with_their_reason_and_the_hook_runs(tmp_path):
+    hook_log = tmp_path / "hook.txt"
+    after = f'echo "$GN_DET_RUN $GN_DET_STATUS" >> {hook_log}'
+    tool = SeededTool(fail={"GN_b4_s0"})
+    seeded_sweep(tmp_path / "out", tmp_path / "res", tool, seeds=[0], after_run=after).run()
+    rows = {r["norm"]: r for r in StudyRecords(str(tmp_path / "res")).runs()}
+    assert rows["GN"]["status"] == "failed" and rows["GN"]["value"] is None
+    assert rows["GN"]["reason"] == "training diverged at iteration 3 (loss nan)"
+    assert sorted(hook_log.read_text().splitlines()) == ["BN_b4_s0 done", "GN_b4_s0 failed"]
+
+
+def test_a_failing_hook_is_reported_and_the_sweep_goes_on(tmp_path):
+    messages = []
+    sweep = seeded_sweep(tmp_path / "out", tmp_path / "res", SeededTool(), seeds=[0],
+                         after_run="exit 3")  # fmt: skip
+    sweep.log = messages.append
+    rows = sweep.run()
+    assert [r["status"] for r in rows] == ["done", "done"]
+    assert any("--after-run failed (3) after BN_b4_s0" in m for m in messages)
+    assert len(StudyRecords(str(tmp_path / "res")).runs()) == 2
+
+
+class ConcurrentTool(SeededTool):
+    """Records how many runs are going at once."""
+
+    def __init__(self):
+        super().__init__()
+        self.active, self.most, self.lock = 0, 0, threading.Lock()
+
+    def __call__(self, argv, log_path):
+        with self.lock:
+            self.active += 1
+            self.most = max(self.most, self.active)
+        time.sleep(0.3)
+        with self.lock:
+            self.active -= 1
+        return super().__call__(argv, log_path)
+
+
+def test_jobs_run_that_many_at_a_time(tmp_path):
+    tool = ConcurrentTool()
+    rows = seeded_sweep(tmp_path / "out", tmp_path / "res", tool, seeds=[0, 1, 2], jobs=2).run()
+    assert tool.most == 2 and len(tool.calls) == 6
+    assert [r["status"] for r in rows] == ["done"] * 6
+    assert len(StudyRecords(str(tmp_path / "res")).runs()) == 6
+    one = ConcurrentTool()
+    seeded_sweep(tmp_path / "out1", tmp_path / "res1", one, seeds=[0, 1], jobs=1).run()
+    assert one.most == 1
+
+
+def test_a_stopped_parallel_sweep_leaves_its_runs_to_resume(tmp_path):
+    def stopped(argv, log):
+        time.sleep(0.1)
+        raise KeyboardInterrupt
+
+    sweep = seeded_sweep(tmp_path / "out", tmp_path / "res", stopped, seeds=[0], jobs=2)
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run()
+    assert [r["status"] for r in sweep.rows()] == ["pending", "pending"]
+    assert StudyRecords(str(tmp_path / "res")).runs() == []
+    tool = SeededTool()
+    seeded_sweep(tmp_path / "out", tmp_path / "res", tool, seeds=[0], jobs=2).run()
+    assert all("--resume" in argv for argv in tool.calls) and len(tool.calls) == 2
+
+
+def test_a_run_killed_by_a_signal_is_not_a_failure(tmp_path):
+    sweep = seeded_sweep(tmp_path / "out", tmp_path / "res", lambda argv, log: -9, seeds=[0])
+    assert [r["status"] for r in sweep.run()] == ["pending", "pending"]
+
+
+def test_a_different_schedule_length_is_not_mixed_into_the_same_runs(tmp_path):
+    seeded_sweep(tmp_path / "out", tmp_path / "res", SeededTool(), seeds=[0]).run()
+    schedule = BaseSchedule.from_config(tiny_cfg(), batch=4, lr=0.1)
+    task = ClassificationTask(str(TINY_CONFIG), [], schedule, epochs=5)  # was 3
+    cells = build_grid(["BN"], [4], seeds=[0], schedule=schedule.label)
+    tool = SeededTool()
+    sweep = Sweep(task, cells, str(tmp_path / "out"), runner=tool, log=lambda m: None,
+                  records=StudyRecords(str(tmp_path / "res")), study="batch")  # fmt: skip
+    with pytest.raises(SweepError, match="holds run BN_b4_s0 of study 'batch' with 3ep, this "
+                       "sweep runs it with 5ep"):  # fmt: skip
+        sweep.run()
+    assert tool.calls == []

@@ -8,8 +8,7 @@ import socket
 import pytest
 import torch
 
-from gn_det.checkpoint import weights
-from gn_det.checkpoint.checkpointer import CheckpointError
+from gn_det.checkpoint import CheckpointError, weights
 from gn_det.cli import run_cli, train_net
 from gn_det.data import DatasetError
 from gn_det.engine.preflight import preflight
@@ -17,8 +16,8 @@ from gn_det.engine.setup import ConfigError
 from gn_det.modeling import NormConfigError
 from gn_det.utils.output_paths import OutputPathError
 
+from ..coco.coco_sample import GOOD, write_dataset
 from ..conftest import TINY_CONFIG, tiny_cfg
-from ..data.coco_sample import GOOD, write_dataset
 from ..run_tools import run_tool, shapes_opts
 
 R50_URL = "https://dl.fbaipublicfiles.com/detectron2/ImageNetPretrained/MSRA/R-50.pkl"

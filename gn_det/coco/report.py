@@ -1,22 +1,18 @@
-"""Summaries of dataset problems: a table for ``tools/check_dataset.py``, one line for training."""
+"""Summaries of COCO problems: a table for ``tools/check_dataset.py``, one line for the rest."""
 
 from collections import Counter
 
 from tabulate import tabulate
 
-from .coco_check import KINDS
-
-SEVERITIES = ("error", "warning", "info")
+from .problems import KINDS, SEVERITIES
 
 
 def by_kind(problems):
     """{kind: [problems]} in the order of ``KINDS`` (errors first as listed there)."""
     grouped = {}
-    for kind in KINDS:
-        found = [p for p in problems if p.kind == kind]
-        if found:
-            grouped[kind] = found
-    return grouped
+    for p in problems:
+        grouped.setdefault(p.kind, []).append(p)
+    return {kind: grouped[kind] for kind in KINDS if kind in grouped}
 
 
 def severity_counts(problems):
