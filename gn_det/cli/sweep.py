@@ -230,10 +230,11 @@ def report_only(args):
         if not os.path.isdir(args.output_dir):
             raise SweepError(f"--output-dir {args.output_dir} does not exist: nothing to report")
         sweep = make_sweep(args)
-        rows = sweep.rows()
-        write_results(sweep.csv_path, sweep.task, rows)
-        if not args.results_dir:
-            print_scratch_report(sweep, rows, args.output_dir)
+        with own_folder(args.output_dir, "--output-dir"):  # not while a sweep writes there
+            rows = sweep.rows()
+            write_results(sweep.csv_path, sweep.task, rows)
+            if not args.results_dir:
+                print_scratch_report(sweep, rows, args.output_dir)
     if args.results_dir:
         print(write_report(args.results_dir))
 

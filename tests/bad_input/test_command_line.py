@@ -1,11 +1,11 @@
 """Command-line misuse: argparse's usage and exit status 2, one line saying what is wrong, a
 hint for options written after the KEY VALUE overrides; and quiet tools by default. The cases
-run in one batch (``corpus.run_tools``)."""
+run in one batch (``run_tools``)."""
 
 import pytest
 
 from ..conftest import TINY_CONFIG
-from .corpus import run_tools
+from ..run_tools import run_tools
 
 
 def assert_usage_error(proc, expected):

@@ -1,13 +1,13 @@
 """Bad config files: no code runs from any of them, in any tool that reads configs, and each
 ends in one ``error:`` line naming the file (and the including file for a ``_BASE_``), with
-nothing created or changed. The cases run in one batch (``corpus.run_tools``)."""
+nothing created or changed. The cases run in one batch (``run_tools``)."""
 
 import pytest
 
 from gn_det.cli import check_dataset
 
-from .corpus import run_tools, snapshot
-from .expect import assert_one_error
+from ..run_tools import run_tools
+from .expect import assert_one_error, tree_digest
 
 TAG = "!!python/object/apply:os.system"
 
@@ -87,7 +87,7 @@ def results(tmp_path_factory):
     for (tool, case), (files, config) in cases.items():
         folder = tmp_path_factory.mktemp("config")
         _write(folder, files, folder / "touched")
-        state[tool, case] = folder, snapshot(folder)
+        state[tool, case] = folder, tree_digest(folder)
         calls[tool, case] = (f"{tool}.py", TOOLS[tool](config, folder), folder, None)
     procs = run_tools(calls)
     return {key: (procs[key], *state[key]) for key in calls}
@@ -99,18 +99,18 @@ def test_a_python_tag_runs_no_code(results, tool, where):
     proc, folder, before = results[tool, where]
     assert_one_error(proc, f"{TAG_CASES[where][1]}: the tag {TAG} is not allowed")
     assert not (folder / "touched").exists()
-    assert snapshot(folder) == before
+    assert tree_digest(folder) == before
 
 
 @pytest.mark.parametrize("case", sorted(FILE_CASES))
 def test_a_bad_config_file_is_one_line(results, case):
     proc, folder, before = results["train_net", case]
     assert_one_error(proc, FILE_CASES[case][1])
-    assert snapshot(folder) == before
+    assert tree_digest(folder) == before
 
 
 @pytest.mark.parametrize("tool", FOLDER_TOOLS)
 def test_a_folder_is_named_as_such_by_every_tool(results, tool):
     proc, folder, before = results[tool, "folder"]
     assert_one_error(proc, "config file c.yaml is a folder, not a file")
-    assert snapshot(folder) == before
+    assert tree_digest(folder) == before

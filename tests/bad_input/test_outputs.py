@@ -1,16 +1,16 @@
 """Unusable output paths (``--out``, ``--output``, ``OUTPUT_DIR``, ``--output-dir``, ...) stop
 every tool before it does any work: one ``error:`` line, nothing created or changed. The
-cases run in one batch (``corpus.run_tools``), each in a copy of the same inputs."""
+cases run in one batch (``run_tools``), each in a copy of the same inputs."""
 
 import json
 
 import pytest
 import torch
 
+from ..coco.coco_sample import write_dataset
 from ..conftest import TINY_CONFIG
-from ..data.coco_sample import write_dataset
-from .corpus import run_tools, snapshot
-from .expect import assert_one_error
+from ..run_tools import run_tools
+from .expect import assert_one_error, tree_digest
 
 
 def make_inputs(folder):
@@ -80,7 +80,7 @@ def results(tmp_path_factory):
     for case, (tool, args, _) in CASES.items():
         folder = tmp_path_factory.mktemp("outputs")
         make_inputs(folder)
-        state[case] = folder, snapshot(folder)
+        state[case] = folder, tree_digest(folder)
         calls[case] = (tool, args, folder, None)
     procs = run_tools(calls)
     return {case: (procs[case], *state[case]) for case in calls}
@@ -90,4 +90,4 @@ def results(tmp_path_factory):
 def test_an_unusable_output_stops_the_tool_first(results, case):
     proc, folder, before = results[case]
     assert_one_error(proc, CASES[case][2].format(inputs=folder))
-    assert snapshot(folder) == before
+    assert tree_digest(folder) == before

@@ -19,13 +19,12 @@ from gn_det.utils.processes import HOST
 from gn_det.utils.run_lock import LOCK_NAME
 
 from ..conftest import REPO, TINY_CONFIG
-from ..run_tools import FAST_TRAINING, run_tool, shapes_opts
-from .corpus import run_tools, snapshot
-from .expect import assert_one_error, error_lines
+from ..run_tools import FAST_TRAINING, run_served, run_tool, run_tools, shapes_opts
+from .expect import assert_one_error, error_lines, tree_digest
 
 
 def test_eval_only_without_weights_is_an_error(tmp_path):
-    proc = run_tool("train_net.py", "--config-file", TINY_CONFIG, "--eval-only",
+    proc = run_served("train_net.py", "--config-file", TINY_CONFIG, "--eval-only",
                     "OUTPUT_DIR", tmp_path / "out", cwd=tmp_path)  # fmt: skip
     assert_one_error(proc, "--eval-only needs trained weights and MODEL.WEIGHTS is empty")
     assert 'pass MODEL.WEIGHTS "")' in proc.stderr
@@ -33,7 +32,7 @@ def test_eval_only_without_weights_is_an_error(tmp_path):
 
 
 def test_eval_only_with_random_weights_on_purpose(tmp_path, small_shapes):
-    proc = run_tool(
+    proc = run_served(
         "train_net.py", "--config-file", TINY_CONFIG, "--eval-only", *shapes_opts(small_shapes),
         "INPUT.MIN_SIZE_TEST", 64, "MODEL.WEIGHTS", "", "OUTPUT_DIR", tmp_path / "out",
         cwd=tmp_path,
@@ -85,7 +84,7 @@ def second_runs(busy_folder, small_shapes, tmp_path_factory):
     """Every second run into the busy folder, in one batch (from another folder: pretraining
     caches its data in the current one); the busy folder's snapshot before."""
     folder, _ = busy_folder
-    before = snapshot(folder)
+    before = tree_digest(folder)
     data, cwd = shapes_opts(small_shapes), tmp_path_factory.mktemp("second")
     calls = {tool: (tool, args(folder, data), cwd, None) for tool, args in SECOND_RUNS.items()}
     return run_tools(calls), before
@@ -96,7 +95,7 @@ def test_a_second_run_into_a_busy_folder_is_refused(busy_folder, second_runs, to
     (folder, holder), (procs, before) = busy_folder, second_runs
     line = assert_one_error(procs[tool], f"{folder} is in use by PID {holder} on host {HOST}")
     assert "(the first run)" in line and "wait for it to end" in line
-    assert snapshot(folder) == before
+    assert tree_digest(folder) == before
 
 
 def _stale_lock(folder, record):
@@ -108,7 +107,7 @@ def test_the_lock_of_a_killed_run_is_taken_over_with_a_warning(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
     _stale_lock(tmp_path / "sweep", {"pid": int(dead), "host": HOST, "command": "killed"})
-    proc = run_tool("sweep.py", "--config-file", TINY_CONFIG, "--output-dir", "sweep",
+    proc = run_served("sweep.py", "--config-file", TINY_CONFIG, "--output-dir", "sweep",
                     "--norms", "GN", "--batches", 2, "--report-only", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
@@ -121,7 +120,7 @@ def test_the_lock_of_a_killed_run_is_taken_over_with_a_warning(tmp_path):
 
 def test_a_lock_from_another_host_is_left_alone(tmp_path):
     _stale_lock(tmp_path / "sweep", {"pid": 1, "host": "elsewhere", "command": "c"})
-    proc = run_tool("sweep.py", "--config-file", TINY_CONFIG, "--output-dir", "sweep",
+    proc = run_served("sweep.py", "--config-file", TINY_CONFIG, "--output-dir", "sweep",
                     "--norms", "GN", "--batches", 2, "--report-only", cwd=tmp_path)  # fmt: skip
     assert_one_error(proc, "--output-dir sweep holds a lock of PID 1 on host elsewhere")
     assert f"if that run has ended, delete sweep/{LOCK_NAME}" in proc.stderr

@@ -3,6 +3,7 @@
 import json
 import multiprocessing
 import signal
+import sys
 import time
 
 import detectron2.engine.defaults as d2_defaults
@@ -12,7 +13,6 @@ import torch
 from detectron2.data.samplers import TrainingSampler
 from torch import nn
 
-import gn_det.engine.launch as launch_module
 from gn_det.engine.launch import STOP_WAIT_S, LaunchError, _stop, launch
 from gn_det.engine.setup import ConfigError
 from gn_det.modeling.convert_norm import cpu_sync_batchnorm
@@ -94,7 +94,7 @@ def interrupted_on_rank_0():
 
 
 def test_ctrl_c_in_workers_is_the_main_process_line(capfd, monkeypatch):
-    monkeypatch.setattr(launch_module, "INTERRUPT_GRACE_S", 1)
+    monkeypatch.setattr(sys.modules[launch.__module__], "INTERRUPT_GRACE_S", 1)
     start = time.monotonic()
     with pytest.raises(Interrupted, match="^training interrupted at iteration 3 of 9; resume"):
         launch(interrupted_on_rank_0, 2, dist_url="auto", cpu=True)
