@@ -24,7 +24,7 @@ from ..benchmark.run import benchmark_report, log, run_models, run_ops, variant_
 from ..benchmark.variants import BenchmarkError, parse_size, parse_variants
 from ..utils.atomic_file import atomic_open
 from ..utils.output_paths import check_output_file
-from .arguments import parse_args
+from .arguments import non_negative, parse_args, positive
 from .runner import run_cli
 
 
@@ -34,11 +34,14 @@ def parser():
     p.add_argument("--norms", nargs="+", default=["FrozenBN", "GN"], help="variants to compare")
     p.add_argument("--baseline", help="variant the ratios are against (default: the first)")
     p.add_argument("--synthetic", help="HxW: synthetic images of this size instead of the data")
-    p.add_argument("--batch", type=int, default=2, help="images per training step")
-    p.add_argument("--iters", type=int, default=10, help="measured rounds")
-    p.add_argument("--warmup", type=int, default=2, help="rounds run first and not measured")
+    p.add_argument("--batch", type=positive(int), default=2, help="images per training step")
+    p.add_argument("--iters", type=positive(int), default=10, help="measured rounds")
+    p.add_argument("--warmup", type=non_negative(int), default=2,
+                   help="rounds run first and not measured")  # fmt: skip
     p.add_argument("--phases", nargs="+", choices=["train", "infer"], default=["train", "infer"])
-    p.add_argument("--threads", type=int, help="CPU threads per model (default: PyTorch's)")
+    p.add_argument(
+        "--threads", type=positive(int), help="CPU threads per model (default: PyTorch's)"
+    )
     p.add_argument("--json", help="write the results here")
     p.add_argument("--ops", action="store_true", help="also time GN/BN ops against a copy")
     p.add_argument("--ops-only", action="store_true", help="only the ops (no model timing)")
@@ -49,8 +52,6 @@ def parser():
 
 def main(argv=None):
     args = parse_args(parser(), argv)
-    if args.batch < 1 or args.iters < 1 or args.warmup < 0:
-        raise BenchmarkError("--batch and --iters must be >= 1 and --warmup >= 0")
     if args.json:
         check_output_file(args.json, "--json")
     variants, baseline = parse_variants(args.norms, args.baseline)

@@ -45,6 +45,12 @@ CASES = {
     "negative epochs": (
         "sweep.py", ["--config-file", TINY_CONFIG, "--output-dir", "s", "--epochs", -1],
         "argument --epochs: must be >= 0, got -1"),
+    "sweep without jobs": (
+        "sweep.py", ["--config-file", TINY_CONFIG, "--output-dir", "s", "--jobs", 0],
+        "argument --jobs: must be > 0, got 0"),
+    "benchmark negative warm-up": (
+        "benchmark.py", ["--config-file", TINY_CONFIG, "--warmup", -1],
+        "argument --warmup: must be >= 0, got -1"),
     "negative examples": (
         "check_dataset.py", ["--json", "a.json", "--examples", -1],
         "argument --examples: must be >= 0, got -1"),

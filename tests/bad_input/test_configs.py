@@ -20,16 +20,23 @@ def _reads_configs(tool_module):
     return True
 
 
-# Every tool that reads a config, with arguments that would otherwise run it.
+# Every tool (and way of passing a config) that reads configs, with arguments that would
+# otherwise run it: {label: (tool, arguments of config file c and folder d)}.
 TOOLS = {
-    "train_net": lambda c, d: ["--config-file", c, "OUTPUT_DIR", d / "out"],
-    "evaluate": lambda c, d: ["--config-file", c, "MODEL.WEIGHTS", d / "w.pth"],
-    "visualize": lambda c, d: ["--config-file", c, "--output", d / "vis", "MODEL.WEIGHTS", "w"],
-    "sweep": lambda c, d: ["--config-file", c, "--output-dir", d / "sweep", "--dry-run"],
-    "benchmark": lambda c, d: ["--config-file", c, "--norms", "GN", "--json", d / "b.json"],
-    "pretrain_backbone": lambda c, d: ["--config-file", c, "--output-dir", d / "pretrain"],
-    "check_dataset": lambda c, d: ["--config-file", c, "shapes_val"],
-}
+    "train_net": ("train_net.py", lambda c, d: ["--config-file", c, "OUTPUT_DIR", d / "out"]),
+    "evaluate": ("evaluate.py", lambda c, d: ["--config-file", c, "MODEL.WEIGHTS", d / "w.pth"]),
+    "visualize": ("visualize.py",
+                  lambda c, d: ["--config-file", c, "--output", d / "vis", "MODEL.WEIGHTS", "w"]),
+    "sweep": ("sweep.py",
+              lambda c, d: ["--config-file", c, "--output-dir", d / "sweep", "--dry-run"]),
+    "sweep --configs": ("sweep.py",
+                        lambda c, d: ["--configs", c, "--output-dir", d / "sweep", "--dry-run"]),
+    "benchmark": ("benchmark.py",
+                  lambda c, d: ["--config-file", c, "--norms", "GN", "--json", d / "b.json"]),
+    "pretrain_backbone": ("pretrain_backbone.py",
+                          lambda c, d: ["--config-file", c, "--output-dir", d / "pretrain"]),
+    "check_dataset": ("check_dataset.py", lambda c, d: ["--config-file", c, "shapes_val"]),
+}  # fmt: skip
 CONFIG_TOOLS = sorted(t for t in TOOLS if t != "check_dataset" or _reads_configs(check_dataset))
 
 EVIL = f"MODEL:\n  WEIGHTS: {TAG} ['touch {{marker}}']\n"
@@ -60,8 +67,9 @@ FILE_CASES = {
     "folder": ({"c.yaml/README": "a folder named like a config\n"},
                "config file c.yaml is a folder, not a file"),
 }  # fmt: skip
-# The tools whose own "does not exist" check once named a folder so: a folder, each.
-FOLDER_TOOLS = ["evaluate", "visualize", "sweep", "pretrain_backbone"]
+# A folder given as the config, to every tool (train_net has it in FILE_CASES): some once
+# called it "does not exist".
+FOLDER_TOOLS = [t for t in CONFIG_TOOLS if t != "train_net"]
 
 
 def _write(folder, files, marker):
@@ -88,7 +96,8 @@ def results(tmp_path_factory):
         folder = tmp_path_factory.mktemp("config")
         _write(folder, files, folder / "touched")
         state[tool, case] = folder, tree_digest(folder)
-        calls[tool, case] = (f"{tool}.py", TOOLS[tool](config, folder), folder, None)
+        tool_file, arguments = TOOLS[tool]
+        calls[tool, case] = (tool_file, arguments(config, folder), folder, None)
     procs = run_tools(calls)
     return {key: (procs[key], *state[key]) for key in calls}
 
