@@ -15,7 +15,6 @@ from detectron2.engine import DefaultTrainer, default_argument_parser
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
 from ..checkpoint.weights import check_weights
-from ..engine.launch import launch_from_args
 from ..engine.setup import load_config, setup_cfg
 from ..evaluation.coco_eval import evaluate_coco, load_coco_gt
 from ..evaluation.errors import EvaluationInputError
@@ -25,7 +24,7 @@ from ..evaluation.report import format_report
 from ..evaluation.results_check import check_gt, check_results, infer_iou_types, read_json
 from ..utils.output_paths import check_output_dir, check_output_file
 from .arguments import parse_args
-from .run_folder import own_folder
+from .run_folder import launch_in_folder
 from .runner import run_cli
 
 
@@ -105,10 +104,7 @@ def main(argv=None):
     for out in out_files(args.out, cfg.DATASETS.TEST).values() if args.out else ():
         check_output_file(out, "--out")
     check_output_dir(cfg.OUTPUT_DIR, "OUTPUT_DIR")  # the evaluator's result files
-    if args.machine_rank:
-        return launch_from_args(evaluate_model, args, cfg)
-    with own_folder(cfg.OUTPUT_DIR, "OUTPUT_DIR"):
-        launch_from_args(evaluate_model, args, cfg)
+    launch_in_folder(cfg.OUTPUT_DIR, "OUTPUT_DIR", evaluate_model, args, cfg)
 
 
 def run():

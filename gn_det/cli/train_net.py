@@ -13,13 +13,12 @@ import sys
 
 from detectron2.engine import default_argument_parser
 
-from ..checkpoint.checkpointer import GNDetCheckpointer, resumable_checkpoint
-from ..engine.launch import launch_from_args
-from ..engine.preflight import preflight
-from ..engine.setup import ConfigError, load_config, setup_cfg
+from ..checkpoint.checkpointer import GNDetCheckpointer
+from ..engine.preflight import check_eval_weights, preflight
+from ..engine.setup import load_config, setup_cfg
 from ..engine.trainer import Trainer, summarize
 from .arguments import parse_args
-from .run_folder import own_folder
+from .run_folder import launch_in_folder
 from .runner import run_cli
 
 
@@ -32,42 +31,26 @@ def train(args):
             cfg.MODEL.WEIGHTS, resume=args.resume
         )
         results = Trainer.test(cfg, model)
-        summarize(cfg, results)
+        summarize(cfg.DATASETS.TEST, results)
         return results
 
     trainer = Trainer(cfg)
     trainer.resume_or_load(resume=args.resume)
     trainer.train()
-    summarize(cfg, trainer.last_eval_results)
+    summarize(cfg.DATASETS.TEST, trainer.last_eval_results)
     return trainer.last_eval_results
-
-
-def check_eval_weights(cfg, args):
-    """``--eval-only`` evaluates trained weights: MODEL.WEIGHTS, or with ``--resume`` the last
-    checkpoint of OUTPUT_DIR. Random weights only when asked for: ``MODEL.WEIGHTS ""``."""
-    if cfg.MODEL.WEIGHTS or "MODEL.WEIGHTS" in (args.opts or [])[0::2]:
-        return
-    if args.resume and resumable_checkpoint(cfg.OUTPUT_DIR):
-        return
-    raise ConfigError(
-        "--eval-only needs trained weights and MODEL.WEIGHTS is empty: add MODEL.WEIGHTS "
-        "path/to/model_final.pth, or --resume to evaluate the last checkpoint in OUTPUT_DIR "
-        f'{cfg.OUTPUT_DIR} (to evaluate random weights on purpose, pass MODEL.WEIGHTS "")'
-    )
 
 
 def main(argv=None):
     args = parse_args(default_argument_parser(), argv)
     cfg = load_config(args.config_file, args.opts)  # fail fast, before any process starts
     if args.eval_only:
-        check_eval_weights(cfg, args)
+        explicit = "MODEL.WEIGHTS" in (args.opts or [])[0::2]
+        check_eval_weights(cfg.MODEL.WEIGHTS, cfg.OUTPUT_DIR, explicit=explicit, resume=args.resume)
     checks = dict(num_machines=args.num_machines, eval_only=args.eval_only, resume=args.resume)
     for warning in preflight(cfg, num_processes=args.num_gpus, **checks):
         print(f"warning: {warning}", file=sys.stderr)
-    if args.machine_rank:  # the folder is machine 0's: other machines' launchers do not lock
-        return launch_from_args(train, args, cfg)
-    with own_folder(cfg.OUTPUT_DIR, "OUTPUT_DIR"):
-        launch_from_args(train, args, cfg)
+    launch_in_folder(cfg.OUTPUT_DIR, "OUTPUT_DIR", train, args, cfg)
 
 
 def run():

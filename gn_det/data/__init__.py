@@ -1,5 +1,6 @@
 from .datasets import (
     DatasetError,
+    check_datasets,
     datasets_root,
     load_coco_format,
     prepare_datasets,
@@ -13,6 +14,7 @@ register_shapes_datasets()
 __all__ = [
     "SHAPE_CLASSES",
     "DatasetError",
+    "check_datasets",
     "datasets_root",
     "ensure_shapes_dataset",
     "generate_shapes_dataset",

@@ -20,6 +20,10 @@ from ..utils.errors import GNDetError
 from .shapes import SHAPE_CLASSES, ensure_shapes_dataset
 
 SHAPES_DATASETS = {"shapes_train": "train", "shapes_val": "val"}
+# How a YAML config registers a dataset (see check_datasets).
+REGISTER_HINT = (
+    "Register a COCO-format dataset with DATASETS.REGISTER_COCO [[name, json_file, image_root]]"
+)
 
 
 class DatasetError(GNDetError, ValueError):
@@ -137,14 +141,19 @@ def prepare_datasets(cfg):
                 f"DATASETS.REGISTER_COCO entry {entry!r} must be [name, json_file, image_root]"
             )
         register_coco_format(*entry)
+    check_datasets(list(cfg.DATASETS.TRAIN) + list(cfg.DATASETS.TEST))
+
+
+def check_datasets(names, register_hint=REGISTER_HINT):
+    """Generate the shapes data if used, and check that every dataset in ``names`` is
+    registered (else the error says how: ``register_hint``) and its files exist."""
     registered = DatasetCatalog.list()
-    for name in list(cfg.DATASETS.TRAIN) + list(cfg.DATASETS.TEST):
+    for name in names:
         if name not in registered:
             close = difflib.get_close_matches(name, registered, n=5, cutoff=0.5)
             raise DatasetError(
                 f"dataset {name!r} is not registered. Close names: {close or 'none'}. "
-                "Register a COCO-format dataset with DATASETS.REGISTER_COCO "
-                f"[[name, json_file, image_root]]. Registered ({len(registered)}): "
+                f"{register_hint}. Registered ({len(registered)}): "
                 f"{', '.join(sorted(registered))}"
             )
         meta = MetadataCatalog.get(name)

@@ -35,34 +35,52 @@ def quick_check_dataset(name, allow_outside_root=False, header_limit=0):
 def quick_check_datasets(cfg):
     """Raise DatasetError if a dataset of DATASETS.TRAIN/TEST has errors, or has more
     categories than MODEL.ROI_HEADS.NUM_CLASSES; return warnings (strings)."""
+    datasets = cfg.DATASETS
+    return quick_check_names(
+        datasets.TRAIN, datasets.TEST, cfg.MODEL.ROI_HEADS.NUM_CLASSES,
+        allow_outside_root=datasets.ALLOW_IMAGES_OUTSIDE_ROOT,
+        header_limit=datasets.IMAGE_HEADER_CHECK_LIMIT,
+    )  # fmt: skip
+
+
+def quick_check_names(
+    train,
+    test,
+    num_classes,
+    num_classes_setting="MODEL.ROI_HEADS.NUM_CLASSES {}",
+    allow_outside_root=False,
+    header_limit=0,
+):
+    """``quick_check_datasets`` of the training datasets ``train`` and evaluation datasets
+    ``test`` for a model of ``num_classes`` classes, set by ``num_classes_setting`` (a format
+    string of the value)."""
     warnings = []
-    allow, limit = cfg.DATASETS.ALLOW_IMAGES_OUTSIDE_ROOT, cfg.DATASETS.IMAGE_HEADER_CHECK_LIMIT
-    for name in dict.fromkeys([*cfg.DATASETS.TRAIN, *cfg.DATASETS.TEST]):
-        checked = quick_check_dataset(name, allow, limit)
+    for name in dict.fromkeys([*train, *test]):
+        checked = quick_check_dataset(name, allow_outside_root, header_limit)
         if checked is None:
             continue
         json_file, data, problems = checked
-        problems = weigh(problems, "test" if name in cfg.DATASETS.TEST else "train")
+        problems = weigh(problems, "test" if name in test else "train")
         image_root = MetadataCatalog.get(name).get("image_root")
         errors = [p for p in problems if p.severity == "error"]
         if errors:
-            raise dataset_error(name, json_file, image_root, errors, allow)
+            raise dataset_error(name, json_file, image_root, errors, allow_outside_root)
         num_categories = len(data["categories"])
-        if num_categories > cfg.MODEL.ROI_HEADS.NUM_CLASSES:
+        if num_classes is not None and num_categories > num_classes:
+            key = num_classes_setting.format("").rstrip(" =")
             raise DatasetError(
-                f"dataset {name!r} has {num_categories} categories but "
-                f"MODEL.ROI_HEADS.NUM_CLASSES is {cfg.MODEL.ROI_HEADS.NUM_CLASSES}: set "
-                f"MODEL.ROI_HEADS.NUM_CLASSES {num_categories}"
+                f"dataset {name!r} has {num_categories} categories but {key} is "
+                f"{num_classes}: set {num_classes_setting.format(num_categories)}"
             )
         found = one_line(problems, "warning")
         if found:
             warnings.append(f"dataset {name!r}: {found}")
-        if 0 < limit < len(data["images"]):
+        if 0 < header_limit < len(data["images"]):
+            command = check_command(json_file, image_root, allow_outside_root)
             warnings.append(
                 f"dataset {name!r}: the {len(data['images'])} images were not opened before "
-                f"training (more than DATASETS.IMAGE_HEADER_CHECK_LIMIT {limit}); a bad one "
-                f"stops training when it is read. Check them all: "
-                f"{check_command(json_file, image_root, allow)}; raise the limit to check "
-                "them here, or set it to 0 to skip this silently"
+                f"training (more than DATASETS.IMAGE_HEADER_CHECK_LIMIT {header_limit}); a bad "
+                f"one stops training when it is read. Check them all: {command}; raise the "
+                "limit to check them here, or set it to 0 to skip this silently"
             )
     return warnings

@@ -109,8 +109,9 @@ class ResumableTrainLoader:
     training loader. The DataLoader and its workers are made on the first ``next``, so
     ``start_batch`` and ``seed`` may be set after the trainer is built (from a checkpoint)."""
 
-    def __init__(self, cfg, dataset_dicts, mapper, batch_size, num_workers, grouping, seed):
-        self.make_stream = stream_sampler_factory(cfg, dataset_dicts)
+    def __init__(self, make_stream, dataset_dicts, mapper, batch_size, num_workers, grouping, seed):
+        """``make_stream``: ``seed -> sampler``, this process's infinite index stream."""
+        self.make_stream = make_stream
         self.groups = aspect_groups(dataset_dicts, grouping)
         self.dataset = MapDataset(DatasetFromList(dataset_dicts, copy=False), mapper)
         self.batch_size, self.num_workers = batch_size, num_workers
@@ -141,7 +142,7 @@ def build_resumable_train_loader(cfg):
     args = build_detection_train_loader.from_config(cfg, sampler=False)
     seed = cfg.SEED if cfg.SEED >= 0 else comm.shared_random_seed()
     return ResumableTrainLoader(
-        cfg,
+        stream_sampler_factory(cfg, args["dataset"]),
         args["dataset"],
         GuardedMapper(args["mapper"], cfg.DATASETS.TRAIN),
         batch_size=args["total_batch_size"] // comm.get_world_size(),

@@ -1,5 +1,5 @@
 """The training runtime: config setup, pre-launch checks, process launch, the trainer and its
-hooks (exact resume, divergence stop)."""
+hooks (exact resume, divergence stop); gn_det.lazy runs LazyConfigs on top of it."""
 
 from .launch import LaunchError, launch, launch_from_args
 from .setup import ConfigError, load_config, setup_cfg

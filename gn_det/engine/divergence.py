@@ -12,12 +12,14 @@ import logging
 import os
 import re
 import sys
+from dataclasses import dataclass
 
 import torch
 from detectron2.engine import HookBase
 
 from ..checkpoint.safe_load import CheckpointError, check_checkpoint_file
 from ..utils.errors import GNDetError
+from .keys import YAML_KEYS, ConfigKeys
 
 # The logger of detectron2's training loop, which logs every exception with its traceback.
 TRAIN_LOOP_LOGGER = "detectron2.engine.train_loop"
@@ -34,13 +36,36 @@ def _not_user_error(record):
     return not isinstance(error, (FloatingPointError, GNDetError))
 
 
+@dataclass(frozen=True)
+class RecoveryHints:
+    """The settings a divergence message names (``keys``) and their values in this run;
+    ``warmup`` is None when the schedule has no warm-up setting."""
+
+    keys: ConfigKeys
+    output_dir: str
+    base_lr: float
+    warmup: object
+    checkpoint_period: int
+
+    @classmethod
+    def of_config(cls, cfg):
+        """The hints of a YAML config."""
+        solver = cfg.SOLVER
+        return cls(YAML_KEYS, cfg.OUTPUT_DIR, solver.BASE_LR, solver.WARMUP_ITERS,
+                   solver.CHECKPOINT_PERIOD)  # fmt: skip
+
+
 class DivergenceGuard(HookBase):
     """Raise DivergenceError when training meets a non-finite loss or prediction.
 
     Register it last: its ``after_train`` replaces detectron2's FloatingPointError after
     every other hook has finished. While training runs, the training loop's log of a user
     error (with its traceback) is held back: the tool prints that error as one line.
+    ``hints`` (RecoveryHints) default to those of the trainer's YAML config (``trainer.cfg``).
     """
+
+    def __init__(self, hints=None):
+        self.hints = hints
 
     def before_train(self):
         self._handle = self.trainer.model.register_forward_hook(self._check_losses)
@@ -64,19 +89,23 @@ class DivergenceGuard(HookBase):
 
     def message(self, what):
         """What diverged, why that usually happens, and where the last good state is."""
-        cfg, it = self.trainer.cfg, self.trainer.iter
+        hints = self.hints or RecoveryHints.of_config(self.trainer.cfg)
+        keys, it = hints.keys, self.trainer.iter
         lr = self.trainer.optimizer.param_groups[0]["lr"]
-        good = last_good_checkpoint(cfg.OUTPUT_DIR, it)
+        good = last_good_checkpoint(hints.output_dir, it)
+        period = keys.setting(keys.checkpoint_period, hints.checkpoint_period)
         keep = (
-            f"the last good checkpoint is {good}; start again from it with MODEL.WEIGHTS {good}"
+            f"the last good checkpoint is {good}; start again from it with "
+            f"{keys.setting(keys.weights, good)}"
             if good
-            else "no checkpoint from before the divergence was written (SOLVER.CHECKPOINT_PERIOD "
-            f"{cfg.SOLVER.CHECKPOINT_PERIOD})"
+            else f"no checkpoint from before the divergence was written ({period})"
         )
+        warmup = ""
+        if hints.warmup is not None:
+            warmup = f" or lengthen the warm-up ({keys.setting(keys.warmup, hints.warmup)})"
         return (
-            f"training diverged at iteration {it}: {what.rstrip('.')}. Lower SOLVER.BASE_LR "
-            f"(now {cfg.SOLVER.BASE_LR}, lr {lr:.4g} at this iteration) or lengthen the warm-up "
-            f"(SOLVER.WARMUP_ITERS {cfg.SOLVER.WARMUP_ITERS}); {keep}"
+            f"training diverged at iteration {it}: {what.rstrip('.')}. Lower {keys.base_lr} "
+            f"(now {hints.base_lr}, lr {lr:.4g} at this iteration){warmup}; {keep}"
         )
 
 

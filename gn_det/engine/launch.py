@@ -139,10 +139,11 @@ def _stop(processes, grace=0):
         process.join()
 
 
-def launch_from_args(main_func, args, cfg):
+def launch_from_args(main_func, args, cfg=None, *, cpu=None):
     """``launch(main_func, args)`` with detectron2's command-line ``args`` (``--num-gpus``,
-    ``--num-machines``, ``--machine-rank``, ``--dist-url``); CPU processes when ``cfg`` runs
-    on the CPU."""
+    ``--num-machines``, ``--machine-rank``, ``--dist-url``); CPU processes when the YAML
+    ``cfg`` runs on the CPU, or if ``cpu`` (a LazyConfig's ``train.device`` is "cpu")."""
+    cpu = cfg.MODEL.DEVICE == "cpu" if cpu is None else cpu
     return launch(
         main_func,
         args.num_gpus,
@@ -150,7 +151,7 @@ def launch_from_args(main_func, args, cfg):
         machine_rank=args.machine_rank,
         dist_url=args.dist_url,
         args=(args,),
-        cpu=cfg.MODEL.DEVICE == "cpu",
+        cpu=cpu,
     )
 
 

@@ -17,8 +17,23 @@ from ..data import prepare_datasets
 from ..data.quick_check import quick_check_datasets
 from ..data.resumable_loader import SAMPLERS
 from ..utils.output_paths import check_output_dir
+from .keys import YAML_KEYS
 from .model_check import check_model
 from .setup import ConfigError
+
+
+def check_eval_weights(weights, output_dir, *, explicit, resume, keys=YAML_KEYS):
+    """``--eval-only`` evaluates trained weights: ``weights``, or with ``resume`` the last
+    checkpoint of ``output_dir``. Random weights only when asked for: the weights key set to
+    "" on the command line (``explicit``). ``keys`` name the settings in the message."""
+    if weights or explicit or (resume and resumable_checkpoint(output_dir)):
+        return
+    raise ConfigError(
+        f"--eval-only needs trained weights and {keys.weights} is empty: add "
+        f"{keys.setting(keys.weights, 'path/to/model_final.pth')}, or --resume to evaluate the "
+        f"last checkpoint in {keys.output_dir} {output_dir} (to evaluate random weights on "
+        f"purpose, pass {keys.setting(keys.weights, chr(34) * 2)})"
+    )
 
 
 def check_devices(cfg, num_processes, num_machines):

@@ -52,8 +52,12 @@ class StopReport(HookBase):
     """Turn Ctrl-C and refused writes during training into one line with the resume hint.
 
     Register it last, with DivergenceGuard (they handle different exceptions): its
-    ``after_train`` replaces the exception after every other hook has finished.
+    ``after_train`` replaces the exception after every other hook has finished. ``save_dir``
+    is where the checkpoints are (default: the trainer's YAML config's OUTPUT_DIR).
     """
+
+    def __init__(self, save_dir=None):
+        self.save_dir = save_dir
 
     def before_train(self):
         logging.getLogger(TRAIN_LOOP_LOGGER).addFilter(_not_refused_write)
@@ -62,7 +66,7 @@ class StopReport(HookBase):
         logging.getLogger(TRAIN_LOOP_LOGGER).removeFilter(_not_refused_write)
         error = sys.exc_info()[1]  # the exception that is ending training, if any
         where = f"iteration {self.trainer.iter} of {self.trainer.max_iter}"
-        save_dir = self.trainer.cfg.OUTPUT_DIR  # where the checkpointer saves
+        save_dir = self.save_dir or self.trainer.cfg.OUTPUT_DIR
         if isinstance(error, KeyboardInterrupt) and not isinstance(error, Interrupted):
             raise Interrupted(f"training interrupted at {where}; {resume_hint(save_dir)}") from None
         if refused_write(error) and not isinstance(error, WriteFailedError):

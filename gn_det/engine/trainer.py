@@ -19,6 +19,19 @@ from .stop_report import StopReport
 logger = logging.getLogger("gn_det")
 
 
+def guarded_hooks(hooks, loader, checkpoint_period, hints=None):
+    """detectron2's training ``hooks`` with gn_det's guarantees around them: exact resume
+    (first), the divergence stop (``hints``: RecoveryHints, default from the trainer's YAML
+    config) and the stop report (Ctrl-C, full disk) last. The order matters: see
+    ExactResumeHook, DivergenceGuard and StopReport."""
+    return [
+        ExactResumeHook(loader, checkpoint_period),
+        *hooks,
+        DivergenceGuard(hints),
+        StopReport(hints.output_dir if hints else None),
+    ]
+
+
 class Trainer(DefaultTrainer):
     """DefaultTrainer with COCO bbox + segm evaluation, code-free and crash-safe checkpoints,
     exact resume (optimizer, data order, random state), a stop on divergence, one error line
@@ -29,9 +42,8 @@ class Trainer(DefaultTrainer):
         # Called by DefaultTrainer.__init__ right after it makes its checkpointer.
         allow = self.cfg.MODEL.BACKBONE.ALLOW_MISSING_WEIGHTS
         self.checkpointer = GNDetCheckpointer.like(self.checkpointer, allow_missing_backbone=allow)
-        resume = ExactResumeHook(self.data_loader, self.cfg.SOLVER.CHECKPOINT_PERIOD)
-        # The order matters: see ExactResumeHook, DivergenceGuard and StopReport.
-        return [resume, *super().build_hooks(), DivergenceGuard(), StopReport()]
+        period = self.cfg.SOLVER.CHECKPOINT_PERIOD
+        return guarded_hooks(super().build_hooks(), self.data_loader, period)
 
     @classmethod
     def build_train_loader(cls, cfg):
@@ -52,10 +64,12 @@ class Trainer(DefaultTrainer):
         return last_eval_results(self)
 
 
-def summarize(cfg, results):
-    """Log one AP line per test dataset (main process only)."""
+def summarize(dataset_names, results):
+    """Log one AP line per test dataset (main process only); ``results`` are detectron2's:
+    one dataset's, or {name: results} for several."""
     if not comm.is_main_process() or not results:
         return
-    per_dataset = results if len(cfg.DATASETS.TEST) > 1 else {cfg.DATASETS.TEST[0]: results}
+    names = list(dataset_names)
+    per_dataset = results if len(names) > 1 else {names[0]: results}
     for name, res in per_dataset.items():
         logger.info(final_ap_line(task_ap(res), name))

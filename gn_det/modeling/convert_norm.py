@@ -34,7 +34,7 @@ def check_group_counts(convs, spec):
         raise NormConfigError(
             f"{spec.group_setting()} does not divide the channels of {len(bad)} layer(s): "
             f"{shown}{more}. Pick a group count that divides every normalized layer, or set "
-            "MODEL.NORM.CHANNELS_PER_GROUP, or leave that part out of MODEL.NORM.PARTS."
+            f"{spec.key('CHANNELS_PER_GROUP')}, or leave that part out of {spec.key('PARTS')}."
         )
 
 
@@ -86,13 +86,27 @@ def norm_parts(backbone, roi_heads):
     return parts
 
 
-def apply_norm_spec(spec, backbone, roi_heads, freeze_at):
-    """Apply ``spec`` to the parts it names; ResNets are re-frozen up to ``freeze_at``.
+def frozen_stages(resnet):
+    """The ``freeze_at`` that ``resnet`` was built with: 0, 1 (stem) or 1 + the number of
+    leading stages whose parameters are all frozen (as ``ResNet.freeze`` leaves them)."""
+    blocks = [resnet.stem, *resnet.stages]
+    frozen = 0
+    for block in blocks:
+        if any(p.requires_grad for p in block.parameters()):
+            break
+        frozen += 1
+    return frozen
+
+
+def apply_norm_spec(spec, backbone, roi_heads):
+    """Apply ``spec`` to the parts it names; ResNets stay frozen where they were built frozen.
 
     Re-freezing keeps frozen stages normalizing (GN) or turns their BN into FrozenBN,
     as ``ResNet.freeze`` does at build time, with no trainable parameter left there. With
     ``spec.ws`` those convs then become ``WSConv2d`` (same parameters and keys).
     """
+    resnets = [m for m in backbone.modules() if isinstance(m, ResNet)]
+    freeze_at = [frozen_stages(resnet) for resnet in resnets]
     parts = norm_parts(backbone, roi_heads)
     chosen = [c for part in spec.parts for c in parts[part]]
     convert_norms(chosen, spec)
@@ -101,8 +115,8 @@ def apply_norm_spec(spec, backbone, roi_heads, freeze_at):
         convert_conv_to_ws(backbone, convs)
         convert_conv_to_ws(roi_heads, convs)
     if "backbone" in spec.parts:
-        for resnet in (m for m in backbone.modules() if isinstance(m, ResNet)):
-            resnet.freeze(freeze_at)
+        for resnet, stages in zip(resnets, freeze_at):
+            resnet.freeze(stages)
 
 
 def cpu_sync_batchnorm(model):

@@ -43,29 +43,42 @@ class GNDetRCNN(GeneralizedRCNN):
     ``MODEL.NORM.TYPE`` in the parts of ``MODEL.NORM.PARTS``. With TYPE "" it is
     exactly GeneralizedRCNN. Checkpoint keys are those of the stock model. ``MODEL.SPEED.*``
     (gn_det/modeling/speed/) then sets how it computes: BN folding, channels_last, compile,
-    autocast."""
+    autocast. In a LazyConfig it is the ``_target_`` of the model node, whose ``norm`` and
+    ``speed`` fields hold the same settings (gn_det/modeling/lazy.py)."""
 
     @configurable
-    def __init__(self, *, amp_dtype=None, **kwargs):
+    def __init__(self, *, norm=None, speed=None, naive_sync_bn=False, **kwargs):
+        """
+        Args:
+            norm: a NormSpec, or a LazyConfig's ``model.norm`` fields; None (or type "") keeps
+                the norms the parts were built with.
+            speed: SpeedOptions, or a LazyConfig's ``model.speed`` fields; None: the defaults.
+            naive_sync_bn: SyncBN layers become NaiveSyncBatchNorm (CPU processes, gloo).
+            kwargs: GeneralizedRCNN's arguments, with the parts built by the stock builders.
+        """
+        if norm is not None and not isinstance(norm, NormSpec):
+            norm = NormSpec.from_fields(norm)
+        if not isinstance(speed, SpeedOptions):
+            speed = SpeedOptions.from_fields(speed or {})
+        backbone, roi_heads = kwargs["backbone"], kwargs["roi_heads"]
+        if norm is not None:
+            apply_norm_spec(norm, backbone, roi_heads)
+        if naive_sync_bn:
+            n = cpu_sync_batchnorm(backbone) + cpu_sync_batchnorm(roi_heads)
+            if n:
+                logger.info(f"{n} SyncBN layers all-reduce with NaiveSyncBatchNorm over gloo")
+        apply_speed_options(speed, backbone, roi_heads, kwargs["proposal_generator"])
         super().__init__(**kwargs)
-        self.amp_dtype = amp_dtype
+        self.amp_dtype = speed.torch_amp_dtype
 
     @classmethod
     def from_config(cls, cfg):
         spec = NormSpec.from_config(cfg)
-        if spec is None:
-            args = super().from_config(cfg)
-        else:
-            args = super().from_config(config_without_part_norms(cfg, spec.parts))
-            freeze_at = cfg.MODEL.BACKBONE.FREEZE_AT
-            apply_norm_spec(spec, args["backbone"], args["roi_heads"], freeze_at)
-        if cfg.MODEL.DEVICE == "cpu" and comm.get_world_size() > 1:
-            n = cpu_sync_batchnorm(args["backbone"]) + cpu_sync_batchnorm(args["roi_heads"])
-            if n:
-                logger.info(f"{n} SyncBN layers all-reduce with NaiveSyncBatchNorm over gloo")
-        speed = SpeedOptions.from_config(cfg)
-        apply_speed_options(speed, args["backbone"], args["roi_heads"], args["proposal_generator"])
-        args["amp_dtype"] = speed.torch_amp_dtype
+        parts = spec.parts if spec is not None else ()
+        args = super().from_config(config_without_part_norms(cfg, parts))
+        args["norm"] = spec
+        args["speed"] = SpeedOptions.from_config(cfg)
+        args["naive_sync_bn"] = cfg.MODEL.DEVICE == "cpu" and comm.get_world_size() > 1
         return args
 
     def forward(self, batched_inputs):

@@ -4,7 +4,7 @@ run in one batch (``run_tools``)."""
 
 import pytest
 
-from ..conftest import TINY_CONFIG
+from ..conftest import REPO, TINY_CONFIG
 from ..run_tools import run_tools
 
 
@@ -18,6 +18,7 @@ def assert_usage_error(proc, expected):
 
 
 LATE_FLAG = "comes after the KEY VALUE overrides"
+LAZY_SHAPES = REPO / "configs" / "Shapes" / "mask_rcnn_R_18_FPN_tiny.py"
 CASES = {
     "train_net flag after overrides": (
         "train_net.py", ["--config-file", TINY_CONFIG, "SOLVER.MAX_ITER", 9, "--num-gpus", 2],
@@ -29,6 +30,10 @@ CASES = {
         "sweep.py", ["--config-file", TINY_CONFIG, "--output-dir", "s", "MODEL.NORM.EPS", 1e-5,
                      "--dry-run"],
         f"--dry-run {LATE_FLAG}"),
+    "lazyconfig flag after overrides": (
+        "lazyconfig_train_net.py", ["--config-file", LAZY_SHAPES, "train.max_iter=9",
+                                    "--num-gpus", 2],
+        f"--num-gpus {LATE_FLAG} (train.max_iter=9 ...)"),
     "visualize negative count": (
         "visualize.py", ["--config-file", TINY_CONFIG, "--output", "vis", "--num", -3],
         "argument --num: must be > 0, got -3"),

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ..coco.coco_sample import write_dataset
-from ..conftest import TINY_CONFIG
+from ..conftest import REPO, TINY_CONFIG
 from ..run_tools import run_tools
 from .expect import assert_one_error, tree_digest
 
@@ -26,6 +26,7 @@ def make_inputs(folder):
 
 
 MODEL = ["--config-file", TINY_CONFIG, "MODEL.WEIGHTS", "w.pth"]
+LAZY_SHAPES = REPO / "configs" / "Shapes" / "mask_rcnn_R_18_FPN_tiny.py"
 CASES = {
     "train OUTPUT_DIR is a file": (
         "train_net.py", ["--config-file", TINY_CONFIG, "OUTPUT_DIR", "afile"],
@@ -36,6 +37,13 @@ CASES = {
     "eval-only OUTPUT_DIR is a file": (
         "train_net.py", ["--eval-only", *MODEL, "OUTPUT_DIR", "afile"],
         "OUTPUT_DIR afile exists and is not a folder"),
+    "lazyconfig train.output_dir is a file": (
+        "lazyconfig_train_net.py", ["--config-file", LAZY_SHAPES, "train.output_dir=afile"],
+        "train.output_dir afile exists and is not a folder"),
+    "lazyconfig eval-only train.output_dir is a file": (
+        "lazyconfig_train_net.py", ["--config-file", LAZY_SHAPES, "--eval-only",
+                                    "train.init_checkpoint=w.pth", "train.output_dir=afile"],
+        "train.output_dir afile exists and is not a folder"),
     "evaluate --out is a folder": (
         "evaluate.py", ["--out", "adir", *MODEL, "OUTPUT_DIR", "out"],
         "--out adir is a folder; give a file name"),

@@ -18,16 +18,33 @@ from gn_det.utils.atomic_file import TMP_MARK
 from gn_det.utils.processes import HOST
 from gn_det.utils.run_lock import LOCK_NAME
 
+from ..cli.test_lazyconfig_train_net import small_config
 from ..conftest import REPO, TINY_CONFIG
 from ..run_tools import FAST_TRAINING, run_served, run_tool, run_tools, shapes_opts
 from .expect import assert_one_error, error_lines, tree_digest
 
 
-def test_eval_only_without_weights_is_an_error(tmp_path):
-    proc = run_served("train_net.py", "--config-file", TINY_CONFIG, "--eval-only",
-                    "OUTPUT_DIR", tmp_path / "out", cwd=tmp_path)  # fmt: skip
-    assert_one_error(proc, "--eval-only needs trained weights and MODEL.WEIGHTS is empty")
-    assert 'pass MODEL.WEIGHTS "")' in proc.stderr
+@pytest.fixture(scope="module")
+def lazy_config(small_shapes, tmp_path_factory):
+    """A LazyConfig file of the Shapes model on the small test splits."""
+    return small_config(small_shapes, tmp_path_factory.mktemp("lazy"))
+
+
+def test_eval_only_without_weights_is_an_error(tmp_path, lazy_config):
+    yaml_out, lazy_out = tmp_path / "yaml" / "out", tmp_path / "lazy" / "out"
+    procs = run_tools({
+        "yaml": ("train_net.py", ["--config-file", TINY_CONFIG, "--eval-only",
+                                  "OUTPUT_DIR", yaml_out], tmp_path, None),
+        "lazy": ("lazyconfig_train_net.py", ["--config-file", lazy_config, "--eval-only",
+                                             f"train.output_dir='{lazy_out}'"], tmp_path, None),
+    })  # fmt: skip
+    assert_one_error(procs["yaml"], "--eval-only needs trained weights and MODEL.WEIGHTS is empty")
+    assert 'pass MODEL.WEIGHTS "")' in procs["yaml"].stderr
+    assert_one_error(
+        procs["lazy"], "--eval-only needs trained weights and train.init_checkpoint is empty: "
+        "add train.init_checkpoint=path/to/model_final.pth, or --resume"
+    )  # fmt: skip
+    assert 'pass train.init_checkpoint="")' in procs["lazy"].stderr
     assert list(tmp_path.iterdir()) == []
 
 
@@ -68,25 +85,29 @@ def busy_folder(tmp_path_factory):
         holder.wait()
 
 
+# {tool: its arguments for folder d, the small data's KEY VALUE options and a LazyConfig}
 SECOND_RUNS = {
-    "train_net.py": lambda d, data: ["--config-file", TINY_CONFIG, *data, "OUTPUT_DIR", d],
-    "evaluate.py": lambda d, data: ["--config-file", TINY_CONFIG, "MODEL.WEIGHTS", d / "w.pth",
-                              "OUTPUT_DIR", d],
-    "sweep.py": lambda d, data: ["--config-file", TINY_CONFIG, "--output-dir", d, "--norms", "GN",
-                           "--batches", 2],
-    "pretrain_backbone.py": lambda d, data: ["--config-file", TINY_CONFIG, "--output-dir", d,
-                                       "--num-images", 10],
+    "train_net.py": lambda d, data, lazy: ["--config-file", TINY_CONFIG, *data, "OUTPUT_DIR", d],
+    "lazyconfig_train_net.py": lambda d, data, lazy: ["--config-file", lazy,
+                                                      f"train.output_dir='{d}'"],
+    "evaluate.py": lambda d, data, lazy: ["--config-file", TINY_CONFIG, "MODEL.WEIGHTS",
+                                          d / "w.pth", "OUTPUT_DIR", d],
+    "sweep.py": lambda d, data, lazy: ["--config-file", TINY_CONFIG, "--output-dir", d,
+                                       "--norms", "GN", "--batches", 2],
+    "pretrain_backbone.py": lambda d, data, lazy: ["--config-file", TINY_CONFIG,
+                                                   "--output-dir", d, "--num-images", 10],
 }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def second_runs(busy_folder, small_shapes, tmp_path_factory):
+def second_runs(busy_folder, small_shapes, lazy_config, tmp_path_factory):
     """Every second run into the busy folder, in one batch (from another folder: pretraining
     caches its data in the current one); the busy folder's snapshot before."""
     folder, _ = busy_folder
     before = tree_digest(folder)
     data, cwd = shapes_opts(small_shapes), tmp_path_factory.mktemp("second")
-    calls = {tool: (tool, args(folder, data), cwd, None) for tool, args in SECOND_RUNS.items()}
+    calls = {tool: (tool, args(folder, data, lazy_config), cwd, None)
+             for tool, args in SECOND_RUNS.items()}  # fmt: skip
     return run_tools(calls), before
 
 

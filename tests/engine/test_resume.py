@@ -109,6 +109,39 @@ TRAINING = [*FAST_TRAINING, "SOLVER.MAX_ITER", 3, "SOLVER.CHECKPOINT_PERIOD", 2,
             "INPUT.MIN_SIZE_TRAIN", "(56, 64)", "INPUT.MAX_SIZE_TRAIN", 64]  # fmt: skip
 
 
+def kill_after_checkpoint(cmd, out, cwd, name="model_0000001.pth", timeout=300):
+    """Run ``cmd`` in ``cwd`` and kill -9 it as soon as ``out/last_checkpoint`` names ``name``;
+    its process id."""
+    proc = subprocess.Popen(
+        [str(x) for x in cmd], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    tag = out / "last_checkpoint"
+    deadline = time.time() + timeout
+    while not (tag.exists() and tag.read_text() == name):
+        assert proc.poll() is None and time.time() < deadline, proc.stderr.read()[-2000:]
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert tag.read_text() == name and not (out / "model_final.pth").exists()
+    return proc.pid
+
+
+def assert_same_final_state(whole, resumed, iteration):
+    """The ``model_final.pth`` of folders ``whole`` and ``resumed``: same iteration, weights and
+    SGD momentum."""
+    a = torch.load(whole / "model_final.pth", weights_only=True)
+    b = torch.load(resumed / "model_final.pth", weights_only=True)
+    assert a["iteration"] == b["iteration"] == iteration
+    assert a["model"].keys() == b["model"].keys()
+    different = [k for k in a["model"] if not torch.equal(a["model"][k], b["model"][k])]
+    assert different == []
+    momentum_a = a["trainer"]["hooks"]["ExactResumeHook"]["optimizer"]["state"]
+    momentum_b = b["trainer"]["hooks"]["ExactResumeHook"]["optimizer"]["state"]
+    assert momentum_a.keys() == momentum_b.keys() and momentum_a
+    assert all(torch.equal(momentum_a[k]["momentum_buffer"], momentum_b[k]["momentum_buffer"])
+               for k in momentum_a)  # fmt: skip
+
+
 def test_kill_9_and_resume_end_with_the_weights_of_an_uninterrupted_run(small_shapes, tmp_path):
     data = shapes_opts(small_shapes, test=False)
     whole = run_tool(
@@ -118,30 +151,11 @@ def test_kill_9_and_resume_end_with_the_weights_of_an_uninterrupted_run(small_sh
     assert whole.returncode == 0, whole.stderr[-2000:]
 
     out = tmp_path / "killed"
-    cmd = [str(x) for x in train_cmd(out, 1, *data)]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    tag = out / "last_checkpoint"
-    deadline = time.time() + 300
-    while not (tag.exists() and tag.read_text() == "model_0000001.pth"):
-        assert proc.poll() is None and time.time() < deadline, proc.stderr.read()[-2000:]
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert tag.read_text() == "model_0000001.pth" and not (out / "model_final.pth").exists()
-
+    killed = kill_after_checkpoint(train_cmd(out, 1, *data), out, tmp_path)
     resumed = run_tool("train_net.py", *train_cmd(out, 1, "--resume", *data)[2:], cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     # The killed run's OUTPUT_DIR lock is taken over, with a warning naming it.
-    assert f"taking over the lock of a run that ended without releasing it (PID {proc.pid}" \
+    assert f"taking over the lock of a run that ended without releasing it (PID {killed}" \
         in resumed.stderr  # fmt: skip
     assert "Starting training from iteration 2" in (out / "log.txt").read_text()
-    a = torch.load(tmp_path / "whole" / "model_final.pth", weights_only=True)
-    b = torch.load(out / "model_final.pth", weights_only=True)
-    assert a["iteration"] == b["iteration"] == 2
-    assert a["model"].keys() == b["model"].keys()
-    different = [k for k in a["model"] if not torch.equal(a["model"][k], b["model"][k])]
-    assert different == []
-    momentum_a = a["trainer"]["hooks"]["ExactResumeHook"]["optimizer"]["state"]
-    momentum_b = b["trainer"]["hooks"]["ExactResumeHook"]["optimizer"]["state"]
-    assert all(torch.equal(momentum_a[k]["momentum_buffer"], momentum_b[k]["momentum_buffer"])
-               for k in momentum_a)  # fmt: skip
+    assert_same_final_state(tmp_path / "whole", out, 2)

@@ -5,7 +5,7 @@ from .amp import autocast, outputs_to_float32
 from .channels_last import to_channels_last
 from .compile import compile_forward
 from .fold_bn import BNFoldedConv2d, fold_bn_at_inference
-from .options import SpeedConfigError, SpeedOptions, apply_speed_options
+from .options import SpeedConfigError, SpeedOptions, apply_speed_options, speed_fields
 
 __all__ = [
     "BNFoldedConv2d",
@@ -16,5 +16,6 @@ __all__ = [
     "compile_forward",
     "fold_bn_at_inference",
     "outputs_to_float32",
+    "speed_fields",
     "to_channels_last",
 ]
