@@ -16,6 +16,7 @@ from detectron2.utils.events import CommonMetricPrinter, JSONWriter
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
 from ..engine.divergence import DivergenceGuard
+from ..engine.final_eval import FinalEvalHook
 from ..engine.stop_report import StopReport
 from .batches import ShuffledBatches
 from .model import ResNetClassifier
@@ -67,7 +68,7 @@ class ClassifierPretraining:
             hooks.IterationTimer(),
             hooks.LRScheduler(self.optimizer, self.scheduler),
             hooks.PeriodicCheckpointer(self.checkpointer, cfg.SOLVER.CHECKPOINT_PERIOD),
-            hooks.EvalHook(eval_period, self.evaluate),
+            FinalEvalHook(eval_period, self.evaluate),
             # at least once per evaluation, so metrics.json holds every top1_error (the
             # learning curve); JSONWriter keeps only the latest value between writes
             hooks.PeriodicWriter(writers, period=min(20, eval_period)),

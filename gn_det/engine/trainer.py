@@ -13,6 +13,7 @@ from ..data.resumable_loader import build_resumable_train_loader
 from ..evaluation.evaluator import build_coco_evaluator
 from ..evaluation.summary import final_ap_line, task_ap
 from .divergence import DivergenceGuard
+from .final_eval import without_eval_after_failure
 from .resume import ExactResumeHook
 from .stop_report import StopReport
 
@@ -22,11 +23,11 @@ logger = logging.getLogger("gn_det")
 def guarded_hooks(hooks, loader, checkpoint_period, hints=None):
     """detectron2's training ``hooks`` with gn_det's guarantees around them: exact resume
     (first), the divergence stop (``hints``: RecoveryHints, default from the trainer's YAML
-    config) and the stop report (Ctrl-C, full disk) last. The order matters: see
-    ExactResumeHook, DivergenceGuard and StopReport."""
+    config) and the stop report (Ctrl-C, full disk) last; no final evaluation after a failure
+    (FinalEvalHook). The order matters: see ExactResumeHook, DivergenceGuard and StopReport."""
     return [
         ExactResumeHook(loader, checkpoint_period),
-        *hooks,
+        *without_eval_after_failure(hooks),
         DivergenceGuard(hints),
         StopReport(hints.output_dir if hints else None),
     ]
