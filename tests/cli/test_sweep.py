@@ -26,7 +26,7 @@ def sweep_main(*args):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--config-file", "nope.yaml"], "error: config file nope.yaml does not exist"),
+        (["--config-file", "nope.yaml"], "error: --config-file nope.yaml does not exist"),
         (["--batches", 4, 0], "error: --batches 0: must be a positive integer"),
         (["--norms", "GN+BN"], "error: --norms 'GN+BN': unknown option(s) BN"),
         (["SOLVER.NOPE", 1], "error: bad KEY VALUE override: Non-existent key: SOLVER.NOPE"),
