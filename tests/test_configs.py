@@ -1,6 +1,7 @@
 """Every YAML under configs/ and projects/*/configs/ merges into a gn_det config (yacs
-rejects unknown keys); every LazyConfig (.py) builds its GN model, and the GN versions of
-detectron2's LSJ baselines change nothing but the norm."""
+rejects unknown keys) through the loader every tool uses (plain YAML only); every LazyConfig
+(.py) builds its GN model, and the GN versions of detectron2's LSJ baselines change nothing
+but the norm."""
 
 import re
 
@@ -12,7 +13,8 @@ from omegaconf import OmegaConf
 from torch import nn
 
 from gn_det.config import add_gn_det_config
-from gn_det.modeling import NORM_KINDS, GNDetRCNN, norm_fields, validate_norm_config
+from gn_det.engine.setup import load_config
+from gn_det.modeling import NORM_KINDS, GNDetRCNN, norm_fields
 
 from .conftest import REPO
 
@@ -27,19 +29,14 @@ def test_configs_found():
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: str(p.relative_to(REPO)))
 def test_config_merges(path):
-    cfg = get_cfg()
-    add_gn_det_config(cfg)
-    cfg.merge_from_file(str(path))
+    cfg = load_config(str(path))  # also validates the norm keys
     assert cfg.MODEL.META_ARCHITECTURE == "GNDetRCNN"
     assert cfg.MODEL.NORM.TYPE in NORM_KINDS + ("",)
     assert cfg.SOLVER.WEIGHT_DECAY_NORM == 0.0
-    validate_norm_config(cfg)
 
 
 def test_gn_config_is_the_papers_setting():
-    cfg = get_cfg()
-    add_gn_det_config(cfg)
-    cfg.merge_from_file(str(REPO / "configs/COCO/mask_rcnn_R_50_FPN_3x_gn.yaml"))
+    cfg = load_config(str(REPO / "configs/COCO/mask_rcnn_R_50_FPN_3x_gn.yaml"))
     assert cfg.MODEL.NORM.TYPE == "GN"
     assert list(cfg.MODEL.NORM.PARTS) == ["backbone", "fpn", "box_head", "mask_head"]
     assert (cfg.MODEL.ROI_BOX_HEAD.NUM_CONV, cfg.MODEL.ROI_BOX_HEAD.NUM_FC) == (4, 1)

@@ -50,7 +50,10 @@ def _reply(conn, fn):
 def _serve(conn, cfgs, bench_kwargs):
     import gn_det  # noqa: F401  (registers GNDetRCNN and the datasets in this process)
 
+    from ..utils.warning_filters import ignore_known_warnings
     from .measure import ModelBench
+
+    ignore_known_warnings()  # as in the tool's own process
 
     benches, built = {}, {}
     for label, cfg in cfgs.items():

@@ -27,6 +27,7 @@ from tabulate import tabulate
 from ..evaluation.coco_eval import TASK_FIELDS, evaluate_coco, load_coco_gt
 from ..evaluation.synthetic import synthetic_coco
 from ..utils.errors import GNDetError
+from .arguments import positive
 from .runner import run_cli
 
 EXPECTED_SPEEDUP = {"bbox": 10.0, "segm": 3.0}
@@ -71,9 +72,11 @@ def warm_up(tasks):
 
 def parser():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--num-images", type=int, default=5000)
-    p.add_argument("--max-dets", type=int, default=100, help="detections per image, at most")
-    p.add_argument("--num-classes", type=int, default=80)
+    p.add_argument("--num-images", type=positive(int), default=5000)
+    p.add_argument(
+        "--max-dets", type=positive(int), default=100, help="detections per image, at most"
+    )
+    p.add_argument("--num-classes", type=positive(int), default=80)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tasks", nargs="+", choices=["bbox", "segm"], default=["bbox", "segm"])
     p.add_argument("--tolerance", type=float, default=1e-9, help="largest stat difference")
@@ -82,8 +85,6 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    if min(args.num_images, args.max_dets, args.num_classes) < 1:
-        raise GNDetError("--num-images, --max-dets and --num-classes must be at least 1")
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(
         f"pycocotools {version('pycocotools')}, faster-coco-eval "

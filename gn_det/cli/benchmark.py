@@ -17,6 +17,7 @@ every model. Random weights; FrozenBN is calibrated first.
 
 import argparse
 import json
+import os
 import shlex
 import sys
 
@@ -25,6 +26,9 @@ from ..benchmark.ops import ops_summary_table
 from ..benchmark.profile import profile_tables
 from ..benchmark.run import benchmark_report, log, run_models, run_ops, variant_configs
 from ..benchmark.variants import BenchmarkError, parse_size, parse_variants
+from ..utils.atomic_file import atomic_open
+from ..utils.output_paths import check_output_file
+from .arguments import non_negative, parse_args, positive
 from .runner import run_cli
 
 
@@ -34,11 +38,14 @@ def parser():
     p.add_argument("--norms", nargs="+", default=["FrozenBN", "GN"], help="variants to compare")
     p.add_argument("--baseline", help="variant the ratios are against (default: the first)")
     p.add_argument("--synthetic", help="HxW: synthetic images of this size instead of the data")
-    p.add_argument("--batch", type=int, default=2, help="images per training step")
-    p.add_argument("--iters", type=int, default=10, help="measured rounds")
-    p.add_argument("--warmup", type=int, default=2, help="rounds run first and not measured")
+    p.add_argument("--batch", type=positive(int), default=2, help="images per training step")
+    p.add_argument("--iters", type=positive(int), default=10, help="measured rounds")
+    p.add_argument("--warmup", type=non_negative(int), default=2,
+                   help="rounds run first and not measured")  # fmt: skip
     p.add_argument("--phases", nargs="+", choices=["train", "infer"], default=["train", "infer"])
-    p.add_argument("--threads", type=int, help="CPU threads per model (default: PyTorch's)")
+    p.add_argument(
+        "--threads", type=positive(int), help="CPU threads per model (default: PyTorch's)"
+    )
     p.add_argument(
         "--no-aa",
         action="store_true",
@@ -51,7 +58,7 @@ def parser():
     )
     p.add_argument(
         "--profile",
-        type=int,
+        type=non_negative(int),
         default=0,
         metavar="STEPS",
         help="then profile STEPS steps of each phase of each model (torch.profiler)",
@@ -65,9 +72,9 @@ def parser():
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
-    if args.batch < 1 or args.iters < 1 or args.warmup < 0 or args.profile < 0:
-        raise BenchmarkError("--batch and --iters must be >= 1, --warmup and --profile >= 0")
+    args = parse_args(parser(), argv)
+    if args.json:
+        check_output_file(args.json, "--json")
     variants, baseline = parse_variants(args.norms, args.baseline)
     synthetic = parse_size(args.synthetic) if args.synthetic else None
     gn = [v.label for v in variants if v.is_group_norm]
@@ -111,7 +118,8 @@ def main(argv=None):
         doc["ops"]["variant"] = gn[0]
         print(ops_summary_table(doc["ops"]))
     if args.json:
-        with open(args.json, "w") as f:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with atomic_open(args.json, "w") as f:
             json.dump(doc, f, indent=2)
         log(f"wrote {args.json}")
     return doc

@@ -23,6 +23,8 @@ from ..coco.report import counts_line, legend, report_table, severity_counts
 from ..data.coco_fix import write_cleaned
 from ..data.datasets import DatasetError
 from ..data.shapes import ensure_shapes_dataset
+from ..utils.output_paths import check_output_file
+from .arguments import non_negative
 from .runner import run_cli
 
 
@@ -37,7 +39,7 @@ def parse_args(argv=None):
         help="accept file_names that are absolute or leave the image folder (../)",
     )  # fmt: skip
     parser.add_argument("--fix-out", metavar="FILE", help="write a cleaned copy of the JSON")
-    parser.add_argument("--examples", type=int, default=3, help="examples shown per problem")
+    parser.add_argument("--examples", type=non_negative(int), default=3, help="shown per problem")
     args = parser.parse_args(argv)
     if bool(args.name) == bool(args.json):
         parser.error("give a dataset NAME or --json FILE (with --images DIR)")
@@ -71,6 +73,8 @@ def dataset_files(args):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.fix_out:
+        check_output_file(args.fix_out, "--fix-out")
     json_file, image_root = dataset_files(args)
     data, problems = check_coco_file(
         json_file,

@@ -15,6 +15,8 @@ import os
 from ..evaluation.compare import comparison_table, pick_baseline
 from ..evaluation.plots import plot_per_category_ap, plot_pr_curves, plot_training_curves
 from ..evaluation.runs import load_runs
+from ..utils.output_paths import check_output_dir
+from .arguments import parse_args
 from .runner import run_cli
 
 PLOTS = {
@@ -35,7 +37,8 @@ def parser():
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    args = parse_args(parser(), argv)
+    check_output_dir(args.out_dir, "--out-dir")
     runs = load_runs(args.runs, args.labels)
     baseline = pick_baseline(runs, args.baseline)
     print(comparison_table(runs, baseline, "markdown" if args.markdown else "text"))

@@ -15,6 +15,7 @@ import os
 
 from ..checkpoint.weights_pkl import detectron2_weights, save_weights_pkl
 from ..pretrained import FORMATS, STAGE_BLOCKS, ConvertError, convert_resnet, read_weights
+from ..utils.output_paths import check_output_file
 from .runner import run_cli
 
 
@@ -35,6 +36,7 @@ def main(argv=None):
     args = parse_args(argv)
     if not args.output.lower().endswith(".pkl"):
         raise ConvertError(f"output {args.output} must end in .pkl (detectron2 weights)")
+    check_output_file(args.output, "output")
     weights = read_weights(args.source)
     converted, norm, meta = convert_resnet(
         weights, args.format, depth=args.depth, num_groups=args.num_groups,
@@ -44,6 +46,7 @@ def main(argv=None):
         converted, f"gn_det tools/convert_pretrained.py ({args.format})", norm=norm,
         backbone=meta, source=os.path.abspath(args.source),
     )  # fmt: skip
+    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
     save_weights_pkl(data, args.output)
     groups = f", {norm['num_groups']} groups" if "num_groups" in norm else ""
     print(

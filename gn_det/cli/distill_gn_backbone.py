@@ -37,6 +37,7 @@ from ..distillation.results import (
 from ..distillation.settings import record_settings, run_settings
 from ..distillation.student import student_norm
 from ..engine.setup import ConfigError, load_config
+from .arguments import parse_args as checked_args
 from .runner import run_cli
 
 logger = logging.getLogger("gn_det")
@@ -63,7 +64,7 @@ def parse_args(argv=None):
                    "the top-1 check (0: no check)")  # fmt: skip
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ...")
-    return p.parse_args(argv)
+    return checked_args(p, argv)
 
 
 def stage_weights(items):

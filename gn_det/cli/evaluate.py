@@ -15,14 +15,16 @@ from detectron2.engine import DefaultTrainer, default_argument_parser
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
 from ..checkpoint.weights import check_weights
-from ..engine.launch import launch_from_args
-from ..engine.setup import ConfigError, load_config, setup_cfg
+from ..engine.setup import load_config, setup_cfg
 from ..evaluation.coco_eval import evaluate_coco, load_coco_gt
 from ..evaluation.errors import EvaluationInputError
 from ..evaluation.evaluator import build_coco_evaluator
 from ..evaluation.metrics_file import write_metrics
 from ..evaluation.report import format_report
 from ..evaluation.results_check import check_gt, check_results, infer_iou_types, read_json
+from ..utils.output_paths import check_output_dir, check_output_file
+from .arguments import parse_args
+from .run_folder import launch_in_folder
 from .runner import run_cli
 
 
@@ -57,11 +59,17 @@ def evaluate_model(args):
     for name, evaluator in zip(cfg.DATASETS.TEST, evaluators):
         print(f"{name}:\n{format_report(evaluator.metrics)}")
         if args.out:
-            out = args.out
-            if len(cfg.DATASETS.TEST) > 1:
-                out = f"{os.path.splitext(args.out)[0]}_{name}.json"
+            out = out_files(args.out, cfg.DATASETS.TEST)[name]
             write_metrics(out, evaluator.metrics, dataset=name, weights=cfg.MODEL.WEIGHTS)
             print(f"wrote {out}")
+
+
+def out_files(out, datasets):
+    """{dataset: the --out file of its metrics}: ``out`` itself for one dataset, else
+    ``<out>_<dataset>.json`` each."""
+    if len(datasets) == 1:
+        return {datasets[0]: out}
+    return {name: f"{os.path.splitext(out)[0]}_{name}.json" for name in datasets}
 
 
 def parser():
@@ -75,7 +83,7 @@ def parser():
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    args = parse_args(parser(), argv)
     offline = bool(args.gt or args.results)
     if offline and (not (args.gt and args.results) or args.config_file):
         raise EvaluationInputError(
@@ -86,14 +94,17 @@ def main(argv=None):
             "pass --config-file C MODEL.WEIGHTS W, or --gt GT.json --results RES.json"
         )
     if offline:
+        if args.out:
+            check_output_file(args.out, "--out")
         return evaluate_files(args)
-    if not os.path.isfile(args.config_file):
-        raise ConfigError(f"--config-file {args.config_file} does not exist")
     cfg = load_config(args.config_file, args.opts)
     if not cfg.MODEL.WEIGHTS:
         raise EvaluationInputError("a model needs its weights: add MODEL.WEIGHTS path/to/model.pth")
     check_weights(cfg.MODEL.WEIGHTS)
-    launch_from_args(evaluate_model, args, cfg)
+    for out in out_files(args.out, cfg.DATASETS.TEST).values() if args.out else ():
+        check_output_file(out, "--out")
+    check_output_dir(cfg.OUTPUT_DIR, "OUTPUT_DIR")  # the evaluator's result files
+    launch_in_folder(cfg.OUTPUT_DIR, "OUTPUT_DIR", evaluate_model, args, cfg)
 
 
 def run():

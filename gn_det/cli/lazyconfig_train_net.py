@@ -14,10 +14,13 @@ import sys
 
 from detectron2.engine import default_argument_parser
 
-from ..engine.launch import launch_from_args
+from ..engine.keys import LAZY_KEYS
+from ..engine.preflight import check_eval_weights
 from ..lazy.config import lazy_terms, load_lazy_config, setup_lazy_cfg
 from ..lazy.preflight import lazy_preflight
 from ..lazy.trainer import LazyTrainer, build_lazy_model, evaluate_lazy, lazy_checkpointer
+from .arguments import parse_args
+from .run_folder import launch_in_folder
 from .runner import run_cli
 
 
@@ -36,13 +39,19 @@ def train(args):
 
 
 def main(argv=None):
-    args = default_argument_parser().parse_args(argv)
+    args = parse_args(default_argument_parser(), argv)
     # Fail fast, before any process starts.
     cfg = load_lazy_config(args.config_file, args.opts, eval_only=args.eval_only)
+    train_cfg = cfg.train
+    if args.eval_only:
+        given = [o.partition("=")[0].strip() for o in args.opts or ()]
+        check_eval_weights(train_cfg.init_checkpoint, train_cfg.output_dir, keys=LAZY_KEYS,
+                           explicit=LAZY_KEYS.weights in given, resume=args.resume)  # fmt: skip
     checks = dict(num_machines=args.num_machines, eval_only=args.eval_only, resume=args.resume)
     for warning in lazy_preflight(cfg, num_processes=args.num_gpus, **checks):
         print(f"warning: {warning}", file=sys.stderr)
-    launch_from_args(train, args, cpu=cfg.train.device == "cpu")
+    cpu = train_cfg.device == "cpu"
+    launch_in_folder(train_cfg.output_dir, LAZY_KEYS.output_dir, train, args, cpu=cpu)
 
 
 def run():

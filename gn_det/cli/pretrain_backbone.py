@@ -28,20 +28,14 @@ from ..classification import (
     classifier_norm,
     pretrain_config,
 )
-from ..engine.setup import ConfigError, load_config
+from ..engine.setup import load_config
 from ..modeling.norm import norm_metadata
 from ..utils.atomic_file import atomic_open
+from ..utils.output_paths import check_output_dir
+from .arguments import parse_args as checked_args
+from .arguments import positive
+from .run_folder import own_folder
 from .runner import run_cli
-
-
-def positive(kind):
-    def parse(text):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-        return value
-
-    return parse
 
 
 def parse_args(argv=None):
@@ -61,15 +55,20 @@ def parse_args(argv=None):
                    help="shapes images drawn for the train split (val gets a fifth)")  # fmt: skip
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ...")
-    return p.parse_args(argv)
+    return checked_args(p, argv)
 
 
 def pretrain(args):
-    if not os.path.isfile(args.config_file):
-        raise ConfigError(f"--config-file {args.config_file} does not exist")
     cfg = load_config(args.config_file, args.opts)
     norm = classifier_norm(cfg)
-    train, val, classes = classification_data(args.data, args.image_size, args.num_images)
+    check_output_dir(args.output_dir, "--output-dir")
+    data = classification_data(args.data, args.image_size, args.num_images)
+    with own_folder(args.output_dir, "--output-dir"):
+        return _pretrain(args, cfg, norm, data)
+
+
+def _pretrain(args, cfg, norm, data):
+    train, val, classes = data
     cfg, eval_period = pretrain_config(
         cfg, num_train=len(train[1]), epochs=args.epochs, batch_size=args.batch_size,
         lr=args.lr, output_dir=args.output_dir, schedule_batch=args.schedule_batch or 0,

@@ -23,7 +23,6 @@ import argparse
 import os
 import shlex
 import signal
-import sys
 
 from ..sweep import (
     SCHEDULES,
@@ -44,6 +43,11 @@ from ..sweep import (
     write_results,
 )
 from ..utils.cpu_threads import passive_openmp_for_children
+from ..utils.errors import Interrupted
+from ..utils.output_paths import check_output_dir
+from .arguments import non_negative, positive
+from .arguments import parse_args as checked_args
+from .run_folder import own_folder
 from .runner import run_cli
 
 DEFAULT_NORMS, DEFAULT_BATCHES = ["BN", "GN"], [8, 4, 2, 1]
@@ -90,7 +94,7 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--base-batch",
-        type=int,
+        type=non_negative(int),
         default=0,
         help="batch size of --base-lr (default: detection SOLVER.IMS_PER_BATCH, "
         "classification 32, pretrain_backbone.py's default)",
@@ -103,7 +107,7 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--train-images",
-        type=int,
+        type=non_negative(int),
         default=0,
         help="detection: training images per cell (default: the config's)",
     )
@@ -122,12 +126,14 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--evals-per-run",
-        type=int,
+        type=non_negative(int),
         default=0,
         help="detection: evaluate each run this many times, at the same epochs in every cell "
         "(the learning curve; sets TEST.EVAL_PERIOD; default: the config's)",
     )
-    p.add_argument("--epochs", type=int, default=0, help="classification: epochs per cell")
+    p.add_argument(
+        "--epochs", type=non_negative(int), default=0, help="classification: epochs per cell"
+    )
     p.add_argument("--data", default="", help="classification: shapes or an image folder")
     p.add_argument(
         "--tool-args",
@@ -136,13 +142,13 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--jobs",
-        type=int,
+        type=positive(int),
         default=1,
         help="runs at a time (each with --threads threads, default 1 then)",
     )
     p.add_argument(
         "--threads",
-        type=int,
+        type=non_negative(int),
         default=0,
         help="CPU threads per run (OMP_NUM_THREADS); 1 avoids oversubscription "
         "when other jobs share the cores",
@@ -162,13 +168,11 @@ def parse_args(argv=None):
         "folders and/or the report of --results-dir from its CSV files",
     )
     p.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides")
-    return p.parse_args(argv)
+    return checked_args(p, argv)
 
 
 def make_sweep(args):
     """The validated Sweep that ``args`` describe; SweepError for bad input."""
-    if args.jobs < 1:
-        raise SweepError(f"--jobs {args.jobs}: must be >= 1")
     if not args.output_dir:
         raise SweepError("--output-dir is required (the folder of the run folders)")
     records = StudyRecords(args.results_dir) if args.results_dir else None
@@ -227,10 +231,11 @@ def report_only(args):
         if not os.path.isdir(args.output_dir):
             raise SweepError(f"--output-dir {args.output_dir} does not exist: nothing to report")
         sweep = make_sweep(args)
-        rows = sweep.rows()
-        write_results(sweep.csv_path, sweep.task, rows)
-        if not args.results_dir:
-            print_scratch_report(sweep, rows, args.output_dir)
+        with own_folder(args.output_dir, "--output-dir"):  # not while a sweep writes there
+            rows = sweep.rows()
+            write_results(sweep.csv_path, sweep.task, rows)
+            if not args.results_dir:
+                print_scratch_report(sweep, rows, args.output_dir)
     if args.results_dir:
         print(write_report(args.results_dir))
 
@@ -248,6 +253,10 @@ def main(argv=None):
         return report_only(args)
     if not args.config_file and not args.configs:
         raise SweepError("--config-file (a grid) or --configs (variants) is required")
+    if args.output_dir:  # before the cells are validated (their models built)
+        check_output_dir(args.output_dir, "--output-dir")
+    if args.results_dir:
+        check_output_dir(args.results_dir, "--results-dir")
     sweep = make_sweep(args)
     threads = args.threads or (1 if args.jobs > 1 else 0)
     if threads > 0:  # inherited by every cell's run
@@ -257,14 +266,15 @@ def main(argv=None):
         for row in sweep.rows():
             print(f"{row['folder']}: {row['status']} {row.get('reason') or ''}".rstrip())
         return
-    try:
-        rows = sweep.run(retry_failed=args.retry_failed)
-    except KeyboardInterrupt:
-        sys.exit("sweep: stopped; run the same command again to resume")
-    if args.results_dir:
-        print(write_report(args.results_dir))
-    else:
-        print_scratch_report(sweep, rows, args.output_dir)
+    with own_folder(args.output_dir, "--output-dir"):
+        try:
+            rows = sweep.run(retry_failed=args.retry_failed)
+        except KeyboardInterrupt:
+            raise Interrupted("sweep: stopped; run the same command again to resume") from None
+        if args.results_dir:
+            print(write_report(args.results_dir))
+        else:
+            print_scratch_report(sweep, rows, args.output_dir)
     counts = {s: sum(r["status"] == s for r in rows) for s in ("done", "failed", "invalid")}
     print("\nsweep: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + f" of {len(rows)} runs")
 

@@ -9,16 +9,16 @@ Multi-GPU and multi-machine runs go through detectron2's ``launch``; without CUD
 (unlike SyncBN): each GPU normalizes its own images.
 """
 
-import os
 import sys
 
 from detectron2.engine import default_argument_parser
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
-from ..engine.launch import launch_from_args
-from ..engine.preflight import preflight
-from ..engine.setup import ConfigError, load_config, setup_cfg
+from ..engine.preflight import check_eval_weights, preflight
+from ..engine.setup import load_config, setup_cfg
 from ..engine.trainer import Trainer, summarize
+from .arguments import parse_args
+from .run_folder import launch_in_folder
 from .runner import run_cli
 
 
@@ -42,14 +42,15 @@ def train(args):
 
 
 def main(argv=None):
-    args = default_argument_parser().parse_args(argv)
-    if args.config_file and not os.path.isfile(args.config_file):
-        raise ConfigError(f"--config-file {args.config_file} does not exist")
+    args = parse_args(default_argument_parser(), argv)
     cfg = load_config(args.config_file, args.opts)  # fail fast, before any process starts
+    if args.eval_only:
+        explicit = "MODEL.WEIGHTS" in (args.opts or [])[0::2]
+        check_eval_weights(cfg.MODEL.WEIGHTS, cfg.OUTPUT_DIR, explicit=explicit, resume=args.resume)
     checks = dict(num_machines=args.num_machines, eval_only=args.eval_only, resume=args.resume)
     for warning in preflight(cfg, num_processes=args.num_gpus, **checks):
         print(f"warning: {warning}", file=sys.stderr)
-    launch_from_args(train, args, cfg)
+    launch_in_folder(cfg.OUTPUT_DIR, "OUTPUT_DIR", train, args, cfg)
 
 
 def run():

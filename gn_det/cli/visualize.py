@@ -20,10 +20,12 @@ from detectron2.engine import DefaultPredictor
 from ..checkpoint.checkpointer import GNDetCheckpointer
 from ..data import prepare_datasets
 from ..data.image_guard import READ_ERRORS, read_error_detail
-from ..engine.setup import ConfigError, load_config
+from ..engine.setup import load_config
 from ..evaluation.drawing import draw_instances, results_to_instances
 from ..evaluation.errors import EvaluationInputError
 from ..evaluation.results_check import check_gt, check_results, infer_iou_types, read_json
+from ..utils.output_paths import check_output_dir
+from .arguments import parse_args, positive
 from .runner import run_cli
 
 
@@ -55,6 +57,7 @@ def draw_results(args):
     for r in results:
         by_image[r["image_id"]].append(r)
     counts = []
+    os.makedirs(args.output, exist_ok=True)
     for img in gt["images"][: args.num]:
         image = _read(os.path.join(args.image_root, img["file_name"]), img["id"])
         kept = [r for r in by_image[img["id"]] if r["score"] >= args.threshold]
@@ -80,6 +83,7 @@ def draw_model(args):
     GNDetCheckpointer.for_config(predictor.model, cfg).load(weights)
     metadata = MetadataCatalog.get(name)
     counts = []
+    os.makedirs(args.output, exist_ok=True)
     for rec in DatasetCatalog.get(name)[: args.num]:
         image = _read(rec["file_name"], rec["image_id"])
         instances = predictor(image)["instances"]
@@ -99,15 +103,15 @@ def parser():
     p.add_argument("--gt", help="COCO ground-truth JSON of --results (images and class names)")
     p.add_argument("--image-root", help="folder of the --gt images")
     p.add_argument("--output", required=True, help="folder for the PNGs")
-    p.add_argument("--num", type=int, default=8, help="number of images (default 8)")
+    p.add_argument("--num", type=positive(int), default=8, help="number of images (default 8)")
     p.add_argument("--threshold", type=float, default=0.5, help="minimum score drawn")
-    p.add_argument("--scale", type=float, default=1.0, help="output size / image size")
+    p.add_argument("--scale", type=positive(float), default=1.0, help="output size / image size")
     p.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides")
     return p
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    args = parse_args(parser(), argv)
     from_results = bool(args.results or args.gt or args.image_root)
     if from_results and not (args.results and args.gt and args.image_root and not args.config_file):
         raise EvaluationInputError(
@@ -117,9 +121,7 @@ def main(argv=None):
         raise EvaluationInputError(
             "pass --config-file C MODEL.WEIGHTS W, or --results, --gt, --image-root"
         )
-    if args.config_file and not os.path.isfile(args.config_file):
-        raise ConfigError(f"--config-file {args.config_file} does not exist")
-    os.makedirs(args.output, exist_ok=True)
+    check_output_dir(args.output, "--output")
     counts = (draw_results if from_results else draw_model)(args)
     total, kept = sum(c[0] for c in counts), sum(c[1] for c in counts)
     print(

@@ -3,7 +3,8 @@
 Shared by the backbone pretraining and distillation tools: the optimizer and LR schedule
 come from ``build_optimizer``/``build_lr_scheduler`` (norm parameters get
 SOLVER.WEIGHT_DECAY_NORM), checkpoints from GNDetCheckpointer (atomic, resumable), progress
-and ETA from detectron2's CommonMetricPrinter, and a non-finite loss stops the run.
+and ETA from detectron2's CommonMetricPrinter; a non-finite loss stops the run, and Ctrl-C
+or a refused write ends it with one line that says how to resume.
 """
 
 import os
@@ -15,6 +16,8 @@ from detectron2.utils.events import CommonMetricPrinter, JSONWriter
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
 from .divergence import DivergenceGuard
+from .final_eval import FinalEvalHook
+from .stop_report import StopReport
 
 
 class HookedTraining:
@@ -49,11 +52,12 @@ class HookedTraining:
             hooks.IterationTimer(),
             hooks.LRScheduler(self.optimizer, self.scheduler),
             hooks.PeriodicCheckpointer(self.checkpointer, period, max_to_keep=max_to_keep),
-            hooks.EvalHook(eval_period, self._evaluate),
+            FinalEvalHook(eval_period, self._evaluate),
             # at least once per evaluation, so metrics.json holds every evaluated value (the
             # learning curve); JSONWriter keeps only the latest value between writes
             hooks.PeriodicWriter(writers, period=min(20, eval_period)),
             DivergenceGuard(),
+            StopReport(),
         ])  # fmt: skip
 
     def evaluate(self):

@@ -7,6 +7,7 @@ evaluation gathering and main-process-only checkpointing run unchanged on CPUs (
 """
 
 import os
+import signal
 import socket
 import sys
 import time
@@ -20,7 +21,7 @@ from detectron2.engine import launch as d2_launch
 
 from ..compat.detectron2_private import set_local_process_group
 from ..utils.cpu_threads import passive_openmp_for_children
-from ..utils.errors import GNDetError
+from ..utils.errors import INTERRUPTED_EXIT, GNDetError, Interrupted
 
 DEFAULT_TIMEOUT = timedelta(minutes=30)
 # Exit code of a worker that stopped on an expected error (after handing it to the launcher).
@@ -29,6 +30,11 @@ CLEAN_ERROR_EXIT = 2
 # stopped with the others (so that none of them meets a broken collective and its traceback).
 POLL_S = 0.2
 STOP_WAIT_S = 60
+# After Ctrl-C, how long the launcher lets workers stop on their own before it passes the
+# signal on (a SIGINT sent to the launcher alone) and, after as long again, terminates them.
+INTERRUPT_GRACE_S = 10
+# What a worker hands the launcher: a user error's message, or where Ctrl-C stopped training.
+ERROR, INTERRUPTED = "error", "interrupted"
 
 
 class LaunchError(GNDetError, RuntimeError):
@@ -58,7 +64,8 @@ def launch(
     ``cpu`` (default: no CUDA available) selects gloo CPU processes; otherwise detectron2's
     CUDA ``launch`` runs. When a CPU worker raises a GNDetError (a user error), every process
     is stopped and the launcher raises a LaunchError with its message: one line, no traceback,
-    no process left waiting for the one that stopped.
+    no process left waiting for the one that stopped. On Ctrl-C the launcher lets the workers
+    stop and raises Interrupted with the main worker's line (where training stopped).
     """
     cpu = not torch.cuda.is_available() if cpu is None else cpu
     world_size = num_processes * num_machines
@@ -84,26 +91,53 @@ def launch(
         join=False,
     )  # fmt: skip
     try:
-        while errors.empty() and not processes.join(timeout=POLL_S):
-            pass
+        while errors.empty():
+            if processes.join(timeout=POLL_S):
+                return None
     except mp.ProcessExitedException as e:
-        if errors.empty():
+        if errors.empty() and e.exit_code != INTERRUPTED_EXIT:
             rank = machine_rank * num_processes + e.error_index
             raise LaunchError(
                 f"process {rank} of {world_size} stopped with {e.exit_code}"
             ) from None
-    if not errors.empty():
-        _stop(processes)
-        raise LaunchError(errors.get())
+        if errors.empty():  # a worker stopped on Ctrl-C: wait for the main one's line
+            _stop(processes.processes, grace=INTERRUPT_GRACE_S)
+            raise _interrupted(errors) from None
+    except KeyboardInterrupt:
+        _stop(processes.processes, grace=INTERRUPT_GRACE_S)
+        raise _interrupted(errors) from None
+    kind, message = errors.get()
+    if kind == INTERRUPTED:
+        _stop(processes.processes, grace=INTERRUPT_GRACE_S)
+        raise Interrupted(message or "interrupted")
+    _stop(processes.processes)
+    raise LaunchError(message)
 
 
-def _stop(processes):
-    """End every process of ``processes`` (a spawn context) that still runs: the others may
-    wait in a collective for the one that stopped, and would wait until the timeout."""
-    for process in processes.processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes.processes:
+def _interrupted(errors):
+    """Interrupted with the line a worker handed over after Ctrl-C (or just 'interrupted')."""
+    while not errors.empty():
+        kind, message = errors.get()
+        if kind == INTERRUPTED and message:
+            return Interrupted(message)
+    return Interrupted("interrupted")
+
+
+def _stop(processes, grace=0):
+    """End every process of ``processes`` that still runs: the others may wait in a collective
+    for the one that stopped, and would wait until the timeout. With ``grace`` (after Ctrl-C,
+    which the terminal sends to every process), they get ``grace`` seconds to stop on their
+    own, then SIGINT and as long again; then they are terminated."""
+    for step in (signal.SIGINT, None) if grace else (None,):
+        deadline = time.monotonic() + grace
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive() and step:
+                os.kill(process.pid, step)
+            elif process.is_alive():
+                process.terminate()
+    for process in processes:
         process.join()
 
 
@@ -140,7 +174,11 @@ def _cpu_worker(
     try:
         main_func(*args)
     except GNDetError as e:
-        errors.put(str(e))  # the launcher raises it as one error and stops every process
+        errors.put((ERROR, str(e)))  # the launcher raises it as one error and stops the others
         time.sleep(STOP_WAIT_S)
         sys.exit(CLEAN_ERROR_EXIT)
+    except KeyboardInterrupt as e:  # the main process says where training stopped
+        if rank == 0:
+            errors.put((INTERRUPTED, str(e) if isinstance(e, Interrupted) else ""))
+        sys.exit(INTERRUPTED_EXIT)
     dist.destroy_process_group()

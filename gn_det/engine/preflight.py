@@ -16,8 +16,24 @@ from ..compat.detectron2_private import ddp_runs_on_cpu
 from ..data import prepare_datasets
 from ..data.quick_check import quick_check_datasets
 from ..data.resumable_loader import SAMPLERS
+from ..utils.output_paths import check_output_dir
+from .keys import YAML_KEYS
 from .model_check import check_model
 from .setup import ConfigError
+
+
+def check_eval_weights(weights, output_dir, *, explicit, resume, keys=YAML_KEYS):
+    """``--eval-only`` evaluates trained weights: ``weights``, or with ``resume`` the last
+    checkpoint of ``output_dir``. Random weights only when asked for: the weights key set to
+    "" on the command line (``explicit``). ``keys`` name the settings in the message."""
+    if weights or explicit or (resume and resumable_checkpoint(output_dir)):
+        return
+    raise ConfigError(
+        f"--eval-only needs trained weights and {keys.weights} is empty: add "
+        f"{keys.setting(keys.weights, 'path/to/model_final.pth')}, or --resume to evaluate the "
+        f"last checkpoint in {keys.output_dir} {output_dir} (to evaluate random weights on "
+        f"purpose, pass {keys.setting(keys.weights, chr(34) * 2)})"
+    )
 
 
 def check_devices(cfg, num_processes, num_machines):
@@ -84,29 +100,18 @@ def check_pixel_stats(cfg):
         raise ConfigError(f"MODEL.PIXEL_STD={std} has a zero: images are divided by it")
 
 
-def check_output_dir(output_dir):
-    """OUTPUT_DIR is a folder this process can create and write to."""
-    if os.path.exists(output_dir) and not os.path.isdir(output_dir):
-        raise ConfigError(f"OUTPUT_DIR {output_dir} exists and is not a folder")
-    try:
-        os.makedirs(output_dir, exist_ok=True)
-    except OSError as e:
-        raise ConfigError(f"OUTPUT_DIR {output_dir} cannot be created ({e.strerror})") from None
-    if not os.access(output_dir, os.W_OK):
-        raise ConfigError(f"OUTPUT_DIR {output_dir} is not writable")
-
-
 def preflight(cfg, *, num_processes=1, num_machines=1, eval_only=False, resume=False):
-    """Raise a one-line error (ConfigError, NormConfigError, DatasetError, CheckpointError) for
-    a run that cannot work; return warnings (strings) for one that will not learn as meant."""
+    """Raise a one-line error (ConfigError, NormConfigError, DatasetError, CheckpointError,
+    OutputPathError) for a run that cannot work; return warnings (strings) for one that will
+    not learn as meant."""
     world_size = num_processes * num_machines
     training = not eval_only
     check_devices(cfg, num_processes, num_machines)
     check_pixel_stats(cfg)
     warnings = []
+    check_output_dir(cfg.OUTPUT_DIR, "OUTPUT_DIR")  # logs, checkpoints, evaluation results
     if training:
         check_solver(cfg, world_size)
-        check_output_dir(cfg.OUTPUT_DIR)
     resume_from = resumable_checkpoint(cfg.OUTPUT_DIR) if resume else None
     if resume_from is None:
         check_weights(cfg.MODEL.WEIGHTS)

@@ -12,18 +12,27 @@ from ..config import ConfigError, add_gn_det_config
 from ..data import prepare_datasets
 from ..modeling import validate_norm_config
 from ..utils.cpu_threads import spinning_threads_warning
+from ..utils.yaml_config import ConfigFileError, read_yaml_config
 
 logger = logging.getLogger(__name__)
 
 
 def load_config(config_file, opts=()):
-    """detectron2 config with gn_det keys, merged from ``config_file`` and ``KEY VALUE`` opts."""
+    """detectron2 config with gn_det keys, merged from ``config_file`` and ``KEY VALUE`` opts.
+
+    The file and its ``_BASE_`` files are read first by gn_det's plain-YAML reader, which runs
+    no code and reports a bad file in one line; detectron2 then merges them (versions, key and
+    type checks) with ``allow_unsafe=False``, so it never falls back to ``yaml.unsafe_load``.
+    """
     cfg = get_cfg()
     add_gn_det_config(cfg)
     # yacs reports bad keys and values as KeyError, ValueError or AssertionError.
     try:
         if config_file:
-            cfg.merge_from_file(config_file)
+            read_yaml_config(config_file)
+            cfg.merge_from_file(config_file, allow_unsafe=False)
+    except ConfigFileError:
+        raise
     except (KeyError, ValueError, AssertionError) as e:
         raise ConfigError(f"bad config file {config_file}: {str(e).strip(chr(39))}") from None
     try:

@@ -13,22 +13,31 @@ from ..data.resumable_loader import build_resumable_train_loader
 from ..evaluation.evaluator import build_coco_evaluator
 from ..evaluation.summary import final_ap_line, task_ap
 from .divergence import DivergenceGuard
+from .final_eval import without_eval_after_failure
 from .resume import ExactResumeHook
+from .stop_report import StopReport
 
 logger = logging.getLogger("gn_det")
 
 
 def guarded_hooks(hooks, loader, checkpoint_period, hints=None):
     """detectron2's training ``hooks`` with gn_det's guarantees around them: exact resume
-    (first) and the divergence stop (last; ``hints``: RecoveryHints, default from the
-    trainer's YAML config). The order matters: see ExactResumeHook and DivergenceGuard."""
-    return [ExactResumeHook(loader, checkpoint_period), *hooks, DivergenceGuard(hints)]
+    (first), the divergence stop (``hints``: RecoveryHints, default from the trainer's YAML
+    config) and the stop report (Ctrl-C, full disk) last; no final evaluation after a failure
+    (FinalEvalHook). The order matters: see ExactResumeHook, DivergenceGuard and StopReport."""
+    return [
+        ExactResumeHook(loader, checkpoint_period),
+        *without_eval_after_failure(hooks),
+        DivergenceGuard(hints),
+        StopReport(hints.output_dir if hints else None),
+    ]
 
 
 class Trainer(DefaultTrainer):
     """DefaultTrainer with COCO bbox + segm evaluation, code-free and crash-safe checkpoints,
-    exact resume (optimizer, data order, random state), a stop on divergence, and one error
-    line for an image that cannot be read."""
+    exact resume (optimizer, data order, random state), a stop on divergence, one error line
+    for an image that cannot be read, and one line saying how to resume after Ctrl-C or a
+    full disk."""
 
     def build_hooks(self):
         # Called by DefaultTrainer.__init__ right after it makes its checkpointer.

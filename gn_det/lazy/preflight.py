@@ -21,7 +21,8 @@ from ..data import check_datasets
 from ..data.quick_check import quick_check_names
 from ..engine.keys import LAZY_KEYS
 from ..engine.model_check import check_built_model, meta_model
-from ..engine.preflight import check_devices, check_output_dir
+from ..engine.preflight import check_devices
+from ..utils.output_paths import check_output_dir
 from .config import lazy_terms
 from .data import dataset_names, target_of
 
@@ -80,9 +81,9 @@ def lazy_preflight(cfg, *, num_processes=1, num_machines=1, eval_only=False, res
         training = not eval_only
         output_dir = cfg.train.output_dir
         check_devices(device_view(cfg), num_processes, num_machines)
+        check_output_dir(output_dir, "train.output_dir")  # logs, checkpoints, evaluation files
         if training:
             check_lazy_solver(cfg, world_size)
-            check_output_dir(output_dir)
         resume_from = resumable_checkpoint(output_dir) if resume else None
         weights = cfg.train.init_checkpoint
         if resume_from is None:

@@ -13,8 +13,9 @@ from .grid import SweepError
 
 
 def load_base_config(config_file, opts, flag="--config-file"):
-    """The sweep's config (file + user overrides); SweepError if it is missing or bad."""
-    if not config_file or not os.path.isfile(config_file):
+    """The sweep's config (file + user overrides); a one-line error naming ``flag`` if it is
+    missing, and the file (or its ``_BASE_``) if it is bad."""
+    if not config_file or not os.path.lexists(config_file):
         raise SweepError(f"{flag} {config_file or '(none)'} does not exist")
     try:
         return load_config(config_file, opts)

@@ -6,3 +6,12 @@ traceback."""
 
 class GNDetError(Exception):
     """A user error; its message names the file, key or value and what is expected."""
+
+
+# Exit status of a run stopped by Ctrl-C (128 + SIGINT), the shell's convention.
+INTERRUPTED_EXIT = 130
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with the line that says where the work stopped and how to continue (printed by
+    ``run_cli``; empty if a worker process has printed it already)."""

@@ -21,9 +21,13 @@ def assert_one_error(proc, expected, status=1):
 
 
 def tree_digest(folder):
-    """{relative path: sha256} of every file under ``folder`` (to show nothing changed)."""
+    """{relative path: sha256} of every file under ``folder``, and {relative path: "folder"}
+    of every folder below it: equal digests mean nothing was created, changed or removed
+    (empty folders included)."""
     digest = {}
-    for root, _, files in os.walk(folder):
+    for root, folders, files in os.walk(folder):
+        for name in folders:
+            digest[os.path.relpath(os.path.join(root, name), folder)] = "folder"
         for name in files:
             path = os.path.join(root, name)
             with open(path, "rb") as f:

@@ -28,6 +28,8 @@ def test_a_difference_beyond_the_tolerance_fails(capsys):
         run_cli(bench_eval.main, [*TINY, "--tasks", "bbox", "--tolerance", "-1"])
 
 
-def test_bad_size_is_refused():
-    with pytest.raises(SystemExit, match="must be at least 1"):
+def test_bad_size_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
         run_cli(bench_eval.main, ["--num-images", "0"])
+    assert info.value.code == 2
+    assert "argument --num-images: must be > 0, got 0" in capsys.readouterr().err

@@ -149,7 +149,7 @@ def test_gt_that_is_not_coco(files, tmp_path, capsys, gt, expected):
         ([], "pass --config-file C MODEL.WEIGHTS W, or --gt"),
         (["--config-file", TINY_CONFIG], "a model needs its weights: add MODEL.WEIGHTS"),
         (["--config-file", TINY_CONFIG, "MODEL.WEIGHTS", "x.pth"], "MODEL.WEIGHTS x.pth does not"),
-        (["--config-file", "no.yaml"], "--config-file no.yaml does not exist"),
+        (["--config-file", "no.yaml"], "config file no.yaml does not exist"),
     ],
 )
 def test_bad_arguments(args, expected, capsys):

@@ -1,6 +1,7 @@
 """run_cli and the one error base: every tool ends a user error the same way."""
 
 import ast
+import errno
 import importlib
 import inspect
 import pkgutil
@@ -11,12 +12,13 @@ import pytest
 import gn_det
 from gn_det.cli import run_cli
 from gn_det.cli.runner import INTERRUPTED_EXIT
-from gn_det.utils.errors import GNDetError
+from gn_det.utils.errors import GNDetError, Interrupted
 
 from ..conftest import REPO
 
-# Exceptions that are not user errors: benchmark cell outcomes shown in its table.
-NOT_USER_ERRORS = {"gn_det.benchmark.worker.OutOfMemory", "gn_det.benchmark.worker.WorkerError"}
+# Exceptions that are not user errors: benchmark cell outcomes shown in its table, and Ctrl-C.
+NOT_USER_ERRORS = {"gn_det.benchmark.worker.OutOfMemory", "gn_det.benchmark.worker.WorkerError",
+                   "gn_det.utils.errors.Interrupted"}  # fmt: skip
 
 
 def test_user_error_is_one_line_and_exit_1():
@@ -36,6 +38,40 @@ def test_ctrl_c_is_exit_130(capsys):
         run_cli(main, [])
     assert info.value.code == INTERRUPTED_EXIT
     assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "error,printed",
+    [
+        (KeyboardInterrupt(), "interrupted\n"),
+        (Interrupted("training interrupted at iteration 7 of 9; ..."), "training interrupted at"),
+        (Interrupted(""), ""),  # a worker process printed the line already
+    ],
+)
+def test_ctrl_c_prints_one_line_from_the_trainer(capsys, error, printed):
+    def main(argv):
+        raise error
+
+    with pytest.raises(SystemExit) as info:
+        run_cli(main, [])
+    assert info.value.code == INTERRUPTED_EXIT
+    err = capsys.readouterr().err
+    assert err.startswith(printed) and err.count("\n") == (1 if printed else 0)
+
+
+def test_a_full_disk_is_one_line_and_other_os_errors_are_bugs():
+    def full(argv):
+        raise OSError(errno.ENOSPC, "No space left on device", "out/metrics.json")
+
+    with pytest.raises(SystemExit) as info:
+        run_cli(full, [])
+    assert info.value.code == "error: could not write out/metrics.json (No space left on device)"
+
+    def missing(argv):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", "x")
+
+    with pytest.raises(FileNotFoundError):
+        run_cli(missing, [])
 
 
 def test_a_bug_keeps_its_traceback_and_results_pass_through():
@@ -67,9 +103,11 @@ def test_every_gn_det_exception_is_a_user_error():
     assert sorted(stray) == sorted(NOT_USER_ERRORS)
 
 
+# Modules of gn_det/cli that the tools share: run_cli, argument checks, the run-folder lock.
+CLI_HELPERS = {"runner", "arguments", "run_folder"}
 CLI_TOOLS = sorted(
     m.name for m in pkgutil.iter_modules([str(Path(gn_det.__file__).parent / "cli")])
-    if m.name != "runner"
+    if m.name not in CLI_HELPERS
 )  # fmt: skip
 
 

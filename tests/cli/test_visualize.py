@@ -87,7 +87,7 @@ def test_model_predictions_are_drawn(small_shapes, tmp_path, capsys):
     [
         (["--results", "r.json"], "a results file takes --results, --gt and --image-root"),
         ([], "pass --config-file C MODEL.WEIGHTS W"),
-        (["--config-file", "nope.yaml"], "--config-file nope.yaml does not exist"),
+        (["--config-file", "nope.yaml"], "config file nope.yaml does not exist"),
         (["--config-file", TINY_CONFIG, "MODEL.WEIGHTS", "no.pth"], "MODEL.WEIGHTS 'no.pth'"),
     ],
 )

@@ -1,6 +1,9 @@
 """Distributed runs on the CPU: 2 gloo processes, DDP all-reduce, SyncBN, sharding, evaluation."""
 
 import json
+import multiprocessing
+import signal
+import sys
 import time
 
 import detectron2.engine.defaults as d2_defaults
@@ -10,9 +13,10 @@ import torch
 from detectron2.data.samplers import TrainingSampler
 from torch import nn
 
-from gn_det.engine.launch import STOP_WAIT_S, LaunchError, launch
+from gn_det.engine.launch import STOP_WAIT_S, LaunchError, _stop, launch
 from gn_det.engine.setup import ConfigError
 from gn_det.modeling.convert_norm import cpu_sync_batchnorm
+from gn_det.utils.errors import Interrupted
 
 from ..conftest import TINY_CONFIG
 from ..run_tools import FAST_TRAINING, run_tool, shapes_opts
@@ -81,6 +85,38 @@ def test_an_input_error_in_a_worker_is_one_line(tmp_path, capfd):
     assert time.monotonic() - start < STOP_WAIT_S
     err = capfd.readouterr().err
     assert "error:" not in err and "Traceback" not in err
+
+
+def interrupted_on_rank_0():
+    if comm.get_rank() == 0:  # as the trainer's StopReport raises it on Ctrl-C
+        raise Interrupted("training interrupted at iteration 3 of 9; resume ...")
+    time.sleep(120)  # the other process would go on; the launcher stops it
+
+
+def test_ctrl_c_in_workers_is_the_main_process_line(capfd, monkeypatch):
+    monkeypatch.setattr(sys.modules[launch.__module__], "INTERRUPT_GRACE_S", 1)
+    start = time.monotonic()
+    with pytest.raises(Interrupted, match="^training interrupted at iteration 3 of 9; resume"):
+        launch(interrupted_on_rank_0, 2, dist_url="auto", cpu=True)
+    err = capfd.readouterr().err  # run_cli prints the line; the workers printed nothing
+    assert "interrupted" not in err and "Traceback" not in err
+    assert time.monotonic() - start < 60  # rank 1 was stopped, not waited for
+
+
+def _sleep(ignore_sigint):
+    if ignore_sigint:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    time.sleep(60)
+
+
+def test_the_launcher_stops_workers_that_did_not_get_ctrl_c():
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=_sleep, args=(ignore,)) for ignore in (False, True)]
+    for w in workers:
+        w.start()
+    _stop(workers, grace=1)
+    assert workers[0].exitcode == 1  # SIGINT passed on: KeyboardInterrupt
+    assert workers[1].exitcode == -signal.SIGTERM  # ignored SIGINT: terminated
 
 
 def test_train_net_with_two_cpu_processes_and_syncbn(small_shapes, tmp_path):

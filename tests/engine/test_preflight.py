@@ -14,6 +14,7 @@ from gn_det.data import DatasetError
 from gn_det.engine.preflight import preflight
 from gn_det.engine.setup import ConfigError
 from gn_det.modeling import NormConfigError
+from gn_det.utils.output_paths import OutputPathError
 
 from ..coco.coco_sample import GOOD, write_dataset
 from ..conftest import TINY_CONFIG, tiny_cfg
@@ -117,8 +118,10 @@ def test_frozen_stages_from_scratch_warn(small_shapes, tmp_path):
 def test_output_dir_that_is_a_file(small_shapes, tmp_path):
     cfg = small_cfg(small_shapes, tmp_path)
     (tmp_path / "out").write_text("not a folder")
-    with pytest.raises(ConfigError, match="OUTPUT_DIR .*out exists and is not a folder"):
+    with pytest.raises(OutputPathError, match="OUTPUT_DIR .*out exists and is not a folder"):
         preflight(cfg)
+    with pytest.raises(OutputPathError, match="OUTPUT_DIR"):
+        preflight(cfg, eval_only=True)  # evaluation writes its results there too
 
 
 def test_old_checkpoints_without_resume_warn(small_shapes, tmp_path):

@@ -130,7 +130,8 @@ TRAINING = [*FAST_TRAINING, "SOLVER.MAX_ITER", 3, "SOLVER.CHECKPOINT_PERIOD", 2,
 
 
 def kill_after_checkpoint(cmd, out, cwd, name="model_0000001.pth", timeout=300):
-    """Run ``cmd`` in ``cwd`` and kill -9 it as soon as ``out/last_checkpoint`` names ``name``."""
+    """Run ``cmd`` in ``cwd`` and kill -9 it as soon as ``out/last_checkpoint`` names ``name``;
+    its process id."""
     proc = subprocess.Popen(
         [str(x) for x in cmd], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -142,6 +143,7 @@ def kill_after_checkpoint(cmd, out, cwd, name="model_0000001.pth", timeout=300):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert tag.read_text() == name and not (out / "model_final.pth").exists()
+    return proc.pid
 
 
 def assert_same_final_state(whole, resumed, iteration):
@@ -169,8 +171,11 @@ def test_kill_9_and_resume_end_with_the_weights_of_an_uninterrupted_run(small_sh
     assert whole.returncode == 0, whole.stderr[-2000:]
 
     out = tmp_path / "killed"
-    kill_after_checkpoint(train_cmd(out, 1, *data), out, tmp_path)
+    killed = kill_after_checkpoint(train_cmd(out, 1, *data), out, tmp_path)
     resumed = run_tool("train_net.py", *train_cmd(out, 1, "--resume", *data)[2:], cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    # The killed run's OUTPUT_DIR lock is taken over, with a warning naming it.
+    assert f"taking over the lock of a run that ended without releasing it (PID {killed}" \
+        in resumed.stderr  # fmt: skip
     assert "Starting training from iteration 2" in (out / "log.txt").read_text()
     assert_same_final_state(tmp_path / "whole", out, 2)
