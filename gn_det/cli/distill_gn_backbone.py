@@ -37,7 +37,9 @@ from ..distillation.results import (
 from ..distillation.settings import record_settings, run_settings
 from ..distillation.student import student_norm
 from ..engine.setup import ConfigError, load_config
+from ..utils.output_paths import check_output_dir
 from .arguments import parse_args as checked_args
+from .run_folder import own_folder
 from .runner import run_cli
 
 logger = logging.getLogger("gn_det")
@@ -109,6 +111,12 @@ def distill(args, command):
     cfg = load_config(args.config_file, args.opts)
     spec = student_norm(cfg)
     register_config_datasets(cfg)
+    check_output_dir(args.output_dir, "--output-dir")
+    with own_folder(args.output_dir, "--output-dir"):
+        return _distill(args, command, cfg, spec, weights)
+
+
+def _distill(args, command, cfg, spec, weights):
     os.makedirs(args.output_dir, exist_ok=True)
     for name in ("detectron2", "gn_det"):
         setup_logger(args.output_dir, name=name, abbrev_name=name[:3])

@@ -96,6 +96,8 @@ SECOND_RUNS = {
                                        "--norms", "GN", "--batches", 2],
     "pretrain_backbone.py": lambda d, data, lazy: ["--config-file", TINY_CONFIG,
                                                    "--output-dir", d, "--num-images", 10],
+    "distill_gn_backbone.py": lambda d, data, lazy: ["--config-file", TINY_CONFIG, "--teacher",
+                                                     d / "w.pth", "--output-dir", d],
 }  # fmt: skip
 
 
