@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Before PyTorch loads: its OpenMP threads sleep, not spin, while waiting (as `make test`).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 REPO = Path(__file__).resolve().parent.parent
 TINY_CONFIG = REPO / "configs" / "Shapes" / "mask_rcnn_R_18_FPN_tiny.yaml"
 

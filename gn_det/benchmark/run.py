@@ -5,7 +5,16 @@ import sys
 import torch
 
 from ..engine.setup import load_config
-from .interleaved import interleave, machine_info, report, summarize
+from ..utils.cpu_threads import passive_openmp_for_children
+from .interleaved import (
+    aa_control,
+    aa_label,
+    interleave,
+    load_average,
+    machine_info,
+    report,
+    summarize,
+)
 from .measure import PHASES, ModelBench
 from .ops import norm_shapes, op_benchmark
 from .worker import OutOfMemory, ProcessRunner, WorkerError
@@ -29,20 +38,18 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def _progress(round_, warmup, iters, times, status):
+def _progress(phase, round_, warmup, iters, times, status):
     what = "warm-up" if round_ < warmup else "round"
     n = round_ + 1 if round_ < warmup else round_ - warmup + 1
     total = warmup if round_ < warmup else iters
-    parts = []
-    for phase in next(iter(times.values()), {}):
-        cells = []
-        for label, phases in times.items():
-            st = status[label].get(phase, "ok")
-            last = phases.get(phase, [])[-1:] if round_ >= warmup else []
-            value = "OOM" if st.startswith("OOM") else ("error" if st != "ok" else "")
-            cells.append(f"{label} {value or (f'{last[0]:.3f}s' if last and last[0] else 'ok')}")
-        parts.append(f"{phase}: " + ", ".join(cells))
-    log(f"[{what} {n}/{total}] " + "; ".join(parts))
+    cells = []
+    for label, phases in times.items():
+        st = status[label].get(phase, "ok")
+        last = phases[phase]["wall"][-1:] if round_ >= warmup else []
+        value = "OOM" if st.startswith("OOM") else ("error" if st != "ok" else "")
+        cells.append(f"{label} {value or (f'{last[0]:.3f}s' if last and last[0] else 'ok')}")
+    load = load_average()
+    log(f"[{phase} {what} {n}/{total}] " + ", ".join(cells) + f"; load {load[0] if load else '?'}")
 
 
 class _Failed:
@@ -59,35 +66,68 @@ class _Failed:
 
 
 def run_models(
-    cfgs, *, baseline, batch, iters, warmup, synthetic=None, phases=PHASES, threads=None
+    cfgs,
+    *,
+    baseline,
+    batch,
+    iters,
+    warmup,
+    synthetic=None,
+    phases=PHASES,
+    threads=None,
+    aa=True,
+    profile_steps=0,
+    same_process=False,
 ):
-    """Build every model in its own process, measure them interleaved, return the results."""
-    runners = {}
+    """Build every model in its own process (all in one with ``same_process``: no per-model
+    memory then), measure them interleaved, return the results. With ``aa``, the baseline is
+    built a second time: the A/A control. With ``profile_steps``, each model (not the A/A
+    control) then profiles that many steps of each phase, after the measurement (the
+    profiler's overhead is in no timed step)."""
+    if aa:
+        cfgs = {**cfgs, aa_label(baseline): cfgs[baseline]}
+    passive_openmp_for_children()  # workers wait for a step in turn: their threads must sleep
+    groups = [cfgs] if same_process else [{label: cfg} for label, cfg in cfgs.items()]
+    runners, models = [], {}
     try:
-        for label, cfg in cfgs.items():
-            log(f"building {label} ...")
+        for group in groups:
+            log(f"building {', '.join(group)} ...")
             try:
-                runners[label] = ProcessRunner(
-                    cfg, batch=batch, synthetic=synthetic, threads=threads
+                runners.append(
+                    ProcessRunner(group, batch=batch, synthetic=synthetic, threads=threads)
                 )
-                log(f"  {label}: {runners[label].info}")
+                built = runners[-1].models
             except (OutOfMemory, WorkerError) as e:
-                log(f"  {label}: {e}")
-                runners[label] = _Failed(e)
+                built = dict.fromkeys(group, e)
+            for label, model in built.items():
+                log(f"  {label}: {model if isinstance(model, Exception) else model.info}")
+                models[label] = _Failed(model) if isinstance(model, Exception) else model
         times, status = interleave(
-            runners, iters=iters, warmup=warmup, phases=phases, progress=_progress
+            models, iters=iters, warmup=warmup, phases=phases, progress=_progress
         )
         peaks = {}
-        for label, runner in runners.items():
+        for label, model in models.items():
             try:
-                peaks[label] = runner.peaks()
+                peaks[label] = {} if same_process else model.peaks()
             except (OutOfMemory, WorkerError):
                 peaks[label] = {}
+        profiles = {}
+        for label, model in models.items():
+            for phase in phases if profile_steps and label != aa_label(baseline) else ():
+                if status[label][phase] != "ok":
+                    continue
+                log(f"profiling {profile_steps} {phase} steps of {label} ...")
+                try:
+                    profiles.setdefault(label, {})[phase] = model.profile(phase, profile_steps)
+                except (OutOfMemory, WorkerError) as e:
+                    log(f"  {label}: {e}")
     finally:
-        for runner in runners.values():
-            if isinstance(runner, ProcessRunner):
-                runner.close()
-    return summarize(times, status, peaks, baseline=baseline, batch=batch)
+        for runner in runners:
+            runner.close()
+    results = summarize(times, status, peaks, baseline=baseline, batch=batch)
+    for label, profile in profiles.items():
+        results[label]["profile"] = profile
+    return results
 
 
 def run_ops(cfg, *, batch, synthetic=None, repeats=10, compile_gn=False, threads=None):
@@ -113,7 +153,7 @@ def run_ops(cfg, *, batch, synthetic=None, repeats=10, compile_gn=False, threads
         torch.set_num_threads(previous_threads)
 
 
-def benchmark_report(results, *, cfgs, args, baseline, command):
+def benchmark_report(results, *, cfgs, args, baseline, command, load_before=None):
     """The JSON document of a run."""
     device = torch.device(next(iter(cfgs.values())).MODEL.DEVICE)
     meta = {
@@ -125,6 +165,10 @@ def benchmark_report(results, *, cfgs, args, baseline, command):
         "warmup": args.warmup,
         "synthetic": args.synthetic,
         "threads": args.threads,
+        "aa_control": not args.no_aa,
+        "same_process": args.same_process,
+        "load_before": load_before,
         "machine": machine_info(device),
+        "aa": aa_control(results, baseline) if results else None,
     }
     return report(results, meta=meta)

@@ -7,7 +7,7 @@ from .load_report import MissingWeightsError, WeightsMismatchError
 from .norm_match import NormMismatchError
 from .safe_load import CheckpointError, UnsafeCheckpointError, load_weights_file
 from .weights import check_weights
-from .weights_pkl import detectron2_weights, save_weights_pkl
+from .weights_pkl import backbone_metadata, detectron2_weights, save_weights_pkl
 
 __all__ = [
     "CheckpointError",
@@ -16,6 +16,7 @@ __all__ = [
     "NormMismatchError",
     "UnsafeCheckpointError",
     "WeightsMismatchError",
+    "backbone_metadata",
     "check_weights",
     "load_weights_file",
     "detectron2_weights",

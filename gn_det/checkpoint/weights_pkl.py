@@ -24,6 +24,19 @@ def detectron2_weights(state_dict, author, norm=None, **extra):
     return data
 
 
+def backbone_metadata(cfg):
+    """What a user of exported backbone weights must match in the detection config ``cfg``."""
+    r = cfg.MODEL.RESNETS
+    return {
+        "depth": r.DEPTH,
+        "res2_out_channels": r.RES2_OUT_CHANNELS,
+        "stride_in_1x1": r.STRIDE_IN_1X1,
+        "input_format": cfg.INPUT.FORMAT,
+        "pixel_mean": list(cfg.MODEL.PIXEL_MEAN),
+        "pixel_std": list(cfg.MODEL.PIXEL_STD),
+    }
+
+
 def save_weights_pkl(data, path):
     """Pickle ``data`` to ``path`` atomically (never a half-written file)."""
     with atomic_open(path, "wb") as f:

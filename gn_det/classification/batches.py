@@ -3,6 +3,18 @@
 import torch
 
 
+def stream_indices(n, seed, position, count):
+    """``count`` indices into ``n`` items from ``position`` of an endless stream of epochs,
+    each a permutation seeded by ``seed + epoch``: a function of its arguments only."""
+    out, taken = [], 0
+    while taken < count:
+        epoch, offset = divmod(position + taken, n)
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + epoch))
+        out.append(order[offset : offset + count - taken])
+        taken += len(out[-1])
+    return torch.cat(out)
+
+
 class ShuffledBatches:
     """Batches of ``{"images", "labels"}`` over epochs of seeded permutations, with random
     horizontal flips. The batch at iteration ``i`` depends only on (seed, i), so a resumed
@@ -16,19 +28,10 @@ class ShuffledBatches:
         self.seed = seed
         self.start_iter = start_iter
 
-    def _indices(self, position):
-        """``batch_size`` dataset indices starting at ``position`` of the endless stream."""
-        n, out, count = len(self.labels), [], 0
-        while count < self.batch_size:
-            epoch, offset = divmod(position + count, n)
-            order = torch.randperm(n, generator=torch.Generator().manual_seed(self.seed + epoch))
-            out.append(order[offset : offset + self.batch_size - count])
-            count += len(out[-1])
-        return torch.cat(out)
-
     def batch(self, iteration):
         """The training batch of ``iteration``."""
-        idx = self._indices(iteration * self.batch_size)
+        position = iteration * self.batch_size
+        idx = stream_indices(len(self.labels), self.seed, position, self.batch_size)
         images = self.images[idx].clone()
         flip = torch.rand(len(idx), generator=torch.Generator().manual_seed(self.seed + iteration))
         images[flip < 0.5] = images[flip < 0.5].flip(-1)

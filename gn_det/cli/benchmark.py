@@ -6,10 +6,13 @@
         --norms FrozenBN GN GN+channels_last GN+bf16 --synthetic 320x320 --batch 2
     python tools/benchmark.py --config-file C --norms GN --ops      # GN/BN vs copy bandwidth
 
-Each model runs in its own process; steps are interleaved round-robin so the ratios
-against --baseline are fair on a busy machine. A variant is a MODEL.NORM.TYPE kind with
-options: KIND[+channels_last][+bf16|+fp16][+compile][+nofold][+WS]. Trailing
-KEY VALUE pairs apply to every model. Random weights; FrozenBN is calibrated first.
+Each model runs in its own process (all in one with --same-process); phases run one after
+the other, each warmed up, and steps are interleaved round-robin, so the ratios against
+--baseline are fair on a busy machine. The baseline is built twice (the A/A control) unless
+--no-aa; --profile N then profiles N steps of each phase of each model (torch.profiler).
+A variant is a MODEL.NORM.TYPE kind with options:
+KIND[+channels_last][+bf16|+fp16][+compile][+nofold][+WS]. Trailing KEY VALUE pairs apply to
+every model. Random weights; FrozenBN is calibrated first.
 """
 
 import argparse
@@ -18,8 +21,9 @@ import os
 import shlex
 import sys
 
-from ..benchmark.interleaved import results_table
+from ..benchmark.interleaved import aa_control, aa_summary, load_average, results_table
 from ..benchmark.ops import ops_summary_table
+from ..benchmark.profile import profile_tables
 from ..benchmark.run import benchmark_report, log, run_models, run_ops, variant_configs
 from ..benchmark.variants import BenchmarkError, parse_size, parse_variants
 from ..utils.atomic_file import atomic_open
@@ -42,6 +46,23 @@ def parser():
     p.add_argument(
         "--threads", type=positive(int), help="CPU threads per model (default: PyTorch's)"
     )
+    p.add_argument(
+        "--no-aa",
+        action="store_true",
+        help="no A/A control (the baseline built twice); it costs one more model",
+    )
+    p.add_argument(
+        "--same-process",
+        action="store_true",
+        help="all models in one worker process: finer ratios, no per-model peak memory",
+    )
+    p.add_argument(
+        "--profile",
+        type=non_negative(int),
+        default=0,
+        metavar="STEPS",
+        help="then profile STEPS steps of each phase of each model (torch.profiler)",
+    )
     p.add_argument("--json", help="write the results here")
     p.add_argument("--ops", action="store_true", help="also time GN/BN ops against a copy")
     p.add_argument("--ops-only", action="store_true", help="only the ops (no model timing)")
@@ -62,6 +83,7 @@ def main(argv=None):
     cfgs = variant_configs(args.config_file, variants, args.opts)
     command = shlex.join(["python", "tools/benchmark.py", *(argv or sys.argv[1:])])
     results = {}
+    load_before = load_average()
     if not args.ops_only:
         results = run_models(
             cfgs,
@@ -72,9 +94,19 @@ def main(argv=None):
             synthetic=synthetic,
             phases=args.phases,
             threads=args.threads,
+            aa=not args.no_aa,
+            profile_steps=args.profile,
+            same_process=args.same_process,
         )
         print(results_table(results, baseline))
-    doc = benchmark_report(results, cfgs=cfgs, args=args, baseline=baseline, command=command)
+        print(aa_summary(aa_control(results, baseline)))
+        for label, r in results.items():
+            for phase, profile in r.get("profile", {}).items():
+                print(f"\n{label}, {phase} step: {profile['step_ms']:.0f} ms profiled")
+                print(profile_tables(profile))
+    doc = benchmark_report(
+        results, cfgs=cfgs, args=args, baseline=baseline, command=command, load_before=load_before
+    )
     if args.ops or args.ops_only:
         doc["ops"] = run_ops(
             cfgs[gn[0]],

@@ -21,7 +21,7 @@ import time
 from detectron2.utils.env import seed_all_rng
 from detectron2.utils.logger import setup_logger
 
-from ..checkpoint.weights_pkl import detectron2_weights, save_weights_pkl
+from ..checkpoint.weights_pkl import backbone_metadata, detectron2_weights, save_weights_pkl
 from ..classification import (
     ClassifierPretraining,
     classification_data,
@@ -56,19 +56,6 @@ def parse_args(argv=None):
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("opts", nargs=argparse.REMAINDER, help="config overrides: KEY VALUE ...")
     return checked_args(p, argv)
-
-
-def backbone_metadata(cfg):
-    """What a user of the exported weights must match in the detection config."""
-    r = cfg.MODEL.RESNETS
-    return {
-        "depth": r.DEPTH,
-        "res2_out_channels": r.RES2_OUT_CHANNELS,
-        "stride_in_1x1": r.STRIDE_IN_1X1,
-        "input_format": cfg.INPUT.FORMAT,
-        "pixel_mean": list(cfg.MODEL.PIXEL_MEAN),
-        "pixel_std": list(cfg.MODEL.PIXEL_STD),
-    }
 
 
 def pretrain(args):

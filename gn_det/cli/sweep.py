@@ -42,6 +42,7 @@ from ..sweep import (
     write_report,
     write_results,
 )
+from ..utils.cpu_threads import passive_openmp_for_children
 from ..utils.errors import Interrupted
 from ..utils.output_paths import check_output_dir
 from .arguments import non_negative, positive
@@ -260,6 +261,7 @@ def main(argv=None):
     threads = args.threads or (1 if args.jobs > 1 else 0)
     if threads > 0:  # inherited by every cell's run
         os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+    passive_openmp_for_children()  # cells' threads sleep, not spin, while waiting
     if args.dry_run:
         for row in sweep.rows():
             print(f"{row['folder']}: {row['status']} {row.get('reason') or ''}".rstrip())

@@ -5,6 +5,7 @@ from .datasets import (
     load_coco_format,
     prepare_datasets,
     register_coco_format,
+    register_config_datasets,
     register_shapes_datasets,
 )
 from .shapes import SHAPE_CLASSES, ensure_shapes_dataset, generate_shapes_dataset
@@ -21,5 +22,6 @@ __all__ = [
     "load_coco_format",
     "prepare_datasets",
     "register_coco_format",
+    "register_config_datasets",
     "register_shapes_datasets",
 ]

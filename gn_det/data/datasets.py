@@ -132,15 +132,20 @@ def register_shapes_datasets(root=None):
         )
 
 
-def prepare_datasets(cfg):
-    """Register ``cfg.DATASETS.REGISTER_COCO``, generate the shapes data if used, and check
-    that every dataset in DATASETS.TRAIN/TEST is registered and its files exist."""
+def register_config_datasets(cfg):
+    """Register the datasets of ``cfg.DATASETS.REGISTER_COCO``."""
     for entry in cfg.DATASETS.REGISTER_COCO:
         if not isinstance(entry, (list, tuple)) or len(entry) != 3:
             raise DatasetError(
                 f"DATASETS.REGISTER_COCO entry {entry!r} must be [name, json_file, image_root]"
             )
         register_coco_format(*entry)
+
+
+def prepare_datasets(cfg):
+    """Register ``cfg.DATASETS.REGISTER_COCO``, generate the shapes data if used, and check
+    that every dataset in DATASETS.TRAIN/TEST is registered and its files exist."""
+    register_config_datasets(cfg)
     check_datasets(list(cfg.DATASETS.TRAIN) + list(cfg.DATASETS.TEST))
 
 

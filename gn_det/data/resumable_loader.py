@@ -6,7 +6,9 @@ the image. Resuming it restarts the stream at iteration 0. Here the stream is th
 detectron2 sampler, grouped at index level (same batches as ``AspectRatioGroupedDataset``),
 started at batch ``start_batch``, and each image is augmented with the random state seeded by
 (seed, rank, position in the stream), so batch N is the same whether the run was resumed or
-not, whatever ``DATALOADER.NUM_WORKERS`` is.
+not, whatever ``DATALOADER.NUM_WORKERS`` is. Data-loading workers map whole batches, each
+worker up to two batches ahead of training, so a batch is ready when the step before it ends
+(mapping image by image kept only two images ready, and a step of four waited for the rest).
 """
 
 import itertools
@@ -72,7 +74,8 @@ def grouped_batches(indices, groups, batch_size):
 
 
 class BatchOrderSampler(torchdata.Sampler):
-    """(position, index) pairs of ``stream`` in batch order, from batch ``start_batch`` on."""
+    """Batches of ``stream`` as lists of (position, index) pairs, from batch ``start_batch``
+    on; ``position`` counts images in the stream of batches."""
 
     def __init__(self, stream, groups, batch_size, start_batch=0):
         self.stream, self.groups = stream, groups
@@ -82,14 +85,14 @@ class BatchOrderSampler(torchdata.Sampler):
         batches = grouped_batches(iter(self.stream), self.groups, self.batch_size)
         position = self.start_batch * self.batch_size
         for batch in itertools.islice(batches, self.start_batch, None):
-            for index in batch:
-                yield position, index
-                position += 1
+            yield [(position + i, index) for i, index in enumerate(batch)]
+            position += len(batch)
 
 
 class SeededMapDataset(torchdata.Dataset):
     """``dataset[(position, index)]`` is ``dataset[index]`` computed with the random state
-    seeded by (seed, rank, position): the same augmentation in any process, resumed or not."""
+    seeded by (seed, rank, position): the same augmentation in any process, resumed or not.
+    A list of such pairs gives the list of their items (a batch, mapped by one worker)."""
 
     def __init__(self, dataset, seed, rank):
         self.dataset, self.seed, self.rank = dataset, seed, rank
@@ -98,6 +101,8 @@ class SeededMapDataset(torchdata.Dataset):
         return len(self.dataset)
 
     def __getitem__(self, key):
+        if isinstance(key, list):
+            return [self[k] for k in key]
         position, index = key
         seed = np.random.SeedSequence([self.seed, self.rank, position]).generate_state(1)[0]
         with seeded_rng(int(seed)):
@@ -121,17 +126,14 @@ class ResumableTrainLoader:
         stream = self.make_stream(seed=self.seed)
         sampler = BatchOrderSampler(stream, self.groups, self.batch_size, self.start_batch)
         mapped = SeededMapDataset(self.dataset, self.seed, comm.get_rank())
-        items = ToIterableDataset(mapped, sampler)
         loader = torchdata.DataLoader(
-            items,
+            ToIterableDataset(mapped, sampler),
             num_workers=self.num_workers,
             collate_fn=operator.itemgetter(0),
             worker_init_fn=worker_init_reset_seed,
             generator=torch.Generator(),  # leaves the global random state untouched
         )
-        images = raise_bad_images(loader)
-        while True:
-            yield [next(images) for _ in range(self.batch_size)]
+        yield from raise_bad_images(loader)
 
 
 def build_resumable_train_loader(cfg):

@@ -20,6 +20,7 @@ import torch.multiprocessing as mp
 from detectron2.engine import launch as d2_launch
 
 from ..compat.detectron2_private import set_local_process_group
+from ..utils.cpu_threads import passive_openmp_for_children
 from ..utils.errors import INTERRUPTED_EXIT, GNDetError, Interrupted
 
 DEFAULT_TIMEOUT = timedelta(minutes=30)
@@ -84,6 +85,7 @@ def launch(
         dist_url = f"tcp://127.0.0.1:{free_port()}"
     errors = mp.get_context("spawn").SimpleQueue()
     worker_args = (main_func, args, world_size, num_processes, machine_rank, dist_url, timeout)
+    passive_openmp_for_children()  # the workers share the cores: their threads must not spin
     processes = mp.start_processes(
         _cpu_worker, nprocs=num_processes, args=(*worker_args, errors), start_method="spawn",
         join=False,

@@ -11,6 +11,7 @@ from detectron2.utils.logger import setup_logger
 from ..config import ConfigError, add_gn_det_config
 from ..data import prepare_datasets
 from ..modeling import validate_norm_config
+from ..utils.cpu_threads import spinning_threads_warning
 from ..utils.yaml_config import ConfigFileError, read_yaml_config
 
 logger = logging.getLogger(__name__)
@@ -51,5 +52,9 @@ def setup_cfg(args):
     cfg.freeze()
     default_setup(cfg, args)
     setup_logger(cfg.OUTPUT_DIR, distributed_rank=comm.get_rank(), name="gn_det")
+    if cfg.MODEL.DEVICE == "cpu" and comm.is_main_process():
+        warning = spinning_threads_warning(torch.get_num_threads())
+        if warning:
+            logger.warning(warning)
     prepare_datasets(cfg)
     return cfg

@@ -214,14 +214,17 @@ def norm_fields(type="GN", parts=NORM_PARTS, num_groups=32, channels_per_group=0
 
 
 def norm_metadata(spec):
-    """What a checkpoint records of its norm (``{"kind", "num_groups" | "channels_per_group"}``),
-    so that loading can check that the model matches; read back by ``metadata_groups``."""
+    """What a checkpoint records of its norm (``{"kind", "num_groups" | "channels_per_group"}``,
+    and ``"ws": True`` with Weight Standardization), so that loading can check that the model
+    matches; read back by ``metadata_groups``."""
     meta = {"kind": spec.kind}
     if takes_group_setting(spec.kind):
         if spec.channels_per_group:
             meta["channels_per_group"] = spec.channels_per_group
         else:
             meta["num_groups"] = spec.num_groups
+    if spec.ws:
+        meta["ws"] = True
     return meta
 
 

@@ -32,6 +32,20 @@ def rename(weights, fmt):
     return out
 
 
+def guess_format(weights):
+    """The source layout whose names ``weights`` use ("detectron" or "torchvision"; timm's are
+    torchvision's), or None: the first whose name mapping takes a key of ``weights``."""
+    for fmt in ("detectron", "torchvision"):
+        name_of = FORMATS[fmt][0]
+        for key in weights:
+            try:
+                if name_of(key) is not None:
+                    return fmt
+            except ConvertError:
+                continue
+    return None
+
+
 def structure(weights):
     """(depth, norm kind) of detectron2-named backbone ``weights``."""
     blocks = [0, 0, 0, 0]

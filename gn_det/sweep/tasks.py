@@ -15,7 +15,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from ..evaluation.summary import read_final_metrics
+from ..evaluation.summary import logged_values, read_final_metrics
 from .grid import Cell, SweepError, check_seeds, with_seeds
 from .schedule import BaseSchedule
 from .validate import load_base_config
@@ -26,25 +26,10 @@ CURVE_KEYS = {"bbox_ap": "bbox/AP", "segm_ap": "segm/AP", "top1_error": "top1_er
 
 def read_curve(folder, metrics, max_iter=0):
     """[(iterations done, metric, value)] of every evaluation a run logged to its metrics.json
-    (the last record of an iteration wins, as after a resume). detectron2 logs an evaluation
-    during training at the iteration index (done - 1), the final one at ``max_iter``."""
-    path = os.path.join(folder, "metrics.json")
-    if not os.path.isfile(path):
-        return []
-    points = {}
-    with open(path, errors="replace") as f:
-        for line in f:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:  # a line cut short by a kill
-                continue
-            if not isinstance(record, dict) or not isinstance(record.get("iteration"), int):
-                continue
-            for metric in metrics:
-                value = record.get(CURVE_KEYS[metric])
-                if isinstance(value, (int, float)):
-                    done = record["iteration"] + 1
-                    points[(min(done, max_iter) if max_iter else done, metric)] = float(value)
+    (``logged_values``: the last record of an iteration wins, the final one at ``max_iter``)."""
+    keys = [CURVE_KEYS[metric] for metric in metrics]
+    logged = logged_values(os.path.join(folder, "metrics.json"), keys, max_iter)
+    points = {(it, m): v for m in metrics for it, v in logged[CURVE_KEYS[m]].items()}
     return [(it, metric, value) for (it, metric), value in sorted(points.items())]
 
 

@@ -6,8 +6,10 @@
 #
 # pretrain   GN and BN ResNet-18 classifiers, PRE_SEEDS seeds each (tools/sweep.py --task
 #            classification): output/GNCarryOver/pretrain/{GN,BN}_b32_s<p>/backbone.pkl
-# distill    (e) BN -> GN distillation: A STEP LEFT TO FILL IN (see distill() below); until
-#            its weights exist, the fine-tuning steps run (a)-(d) and say that (e) is missing
+# distill    (e) each BN teacher distilled into GN on the unlabeled shapes images
+#            (tools/distill_gn_backbone.py): output/GNCarryOver/distill/s<p>/backbone.pkl, its
+#            results.json copied to results/distill/s<p>.json; until these weights exist for
+#            every pretraining seed, the fine-tuning steps run (a)-(d) only
 # finetune   (a)-(e) x PRE_SEEDS x SEEDS at the configs' schedule (1x: 1200 iterations of 2)
 # plateau    the same at PLATEAU_SCALE x the schedule
 # plateau_check  (optional, not in the default list) (a) and (c) at 2 x PLATEAU_SCALE for the
@@ -31,6 +33,8 @@ PRE_EPOCHS=${PRE_EPOCHS:-4}        # pretraining: as the first carry-over study 
 PRE_NUM_IMAGES=${PRE_NUM_IMAGES:-1000}
 PRE_IMAGE_SIZE=${PRE_IMAGE_SIZE:-48}
 PRE_LR=${PRE_LR:-0.05}             # at batch 32
+DISTILL_EPOCHS=${DISTILL_EPOCHS:-4}  # (e): as the first study's distillation
+DISTILL_IMAGE_SIZE=${DISTILL_IMAGE_SIZE:-96}
 PLATEAU_SCALE=${PLATEAU_SCALE:-4}  # x the configs' 1200 iterations; 2x was not yet flat
 EVALS=${EVALS:-6}                  # evaluations per fine-tuning run (the learning curves)
 CHECK_PRE_SEEDS=${CHECK_PRE_SEEDS:-"0"}
@@ -72,20 +76,32 @@ pretrain() {
     --base-lr "$PRE_LR" --tool-args "--num-images $PRE_NUM_IMAGES --image-size $PRE_IMAGE_SIZE"
 }
 
-distill() {
-  # ======================= STEP TO FILL IN: BN -> GN distillation =======================
-  # tools/distill_gn_backbone.py is being built on another branch (the distillation issue).
-  # For every pretraining seed p it must write a GN ResNet-18 (the tiny config's backbone,
-  # MODEL.NORM.TYPE GN) distilled from the BN one:
-  #   teacher: $OUT/pretrain/BN_b32_s$p/backbone.pkl
-  #   student: $OUT/distill/s$p/backbone.pkl     (what e_bn_distilled_gn.yaml loads)
-  # Put its command in the loop below, e.g.
-  #   $PY tools/distill_gn_backbone.py --teacher "$OUT/pretrain/BN_b32_s$p/backbone.pkl" \
-  #     --output-dir "$OUT/distill/s$p" SEED "$p" ...
-  # ======================================================================================
+distill() {  # (e): each BN teacher distilled into GN on the unlabeled shapes images
+  local p teacher out
   for p in $PRE_SEEDS; do
-    if [ ! -f "$OUT/distill/s$p/backbone.pkl" ]; then
-      echo "run.sh: (e) needs $OUT/distill/s$p/backbone.pkl: fill in distill() in $0" >&2
+    teacher="$OUT/pretrain/BN_b32_s$p/backbone.pkl"
+    out="$OUT/distill/s$p"  # its backbone.pkl is what e_bn_distilled_gn.yaml loads
+    if [ ! -f "$out/results.json" ]; then
+      if [ "$DRY" = 1 ]; then
+        echo "distill s$p: pending ($teacher -> $out/backbone.pkl)"
+        continue
+      fi
+      if [ ! -f "$teacher" ]; then
+        echo "run.sh: (e) needs the BN teacher $teacher: run the pretrain step first" >&2
+        continue
+      fi
+      OMP_NUM_THREADS=1 $PY tools/distill_gn_backbone.py \
+        --config-file configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml --teacher "$teacher" \
+        --output-dir "$out" --data shapes --image-size "$DISTILL_IMAGE_SIZE" \
+        --epochs "$DISTILL_EPOCHS" --resume SEED "$p"
+    elif [ "$DRY" = 1 ]; then
+      echo "distill s$p: done"
+      continue
+    fi
+    mkdir -p "$RES/distill"
+    cp "$out/results.json" "$RES/distill/s$p.json"
+    if [ "$COMMIT" = 1 ]; then
+      commit_with_retries "$RES/distill" "results: distill s$p"
     fi
   done
 }

@@ -69,7 +69,7 @@ run() {
   "$PY" tools/benchmark.py "${COMMON[@]}" --norms GN+channels_last+bf16 --ops-only \
     --ops-compile --json "$OUT/ops_bf16_nhwc.json" | tee "$OUT/ops_bf16_nhwc.txt"
   # 4. Correctness of the options on this machine (the same tests as on CPU).
-  "$PY" -m pytest -q tests/speed | tail -3 | tee "$OUT/tests.txt"
+  "$PY" -m pytest -q tests/modeling/speed | tail -3 | tee "$OUT/tests.txt"
   echo "results in $OUT"
 }
 

@@ -157,20 +157,31 @@ def training(small_shapes, out, *opts):
     ]  # fmt: skip
 
 
+def _as_in_a_terminal():
+    """A new process group whose Ctrl-C (SIGINT) is not ignored, also when the test run was
+    started in the background (``&``), which makes every child ignore it."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_is_one_line_saying_how_to_resume(tmp_path, small_shapes):
     out = tmp_path / "out"
     tool = [sys.executable, str(REPO / "tools" / "train_net.py")]
     proc = subprocess.Popen(
         [*tool, *training(small_shapes, out, "SOLVER.MAX_ITER", 1000)], cwd=tmp_path, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_as_in_a_terminal,
         env={**os.environ, "OMP_NUM_THREADS": "1"},
     )  # fmt: skip
-    deadline = time.time() + 600
-    while not (out / "model_0000001.pth").exists():
-        assert proc.poll() is None and time.time() < deadline, proc.stdout.read()[-3000:]
-        time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole process group
-    output = proc.communicate(timeout=300)[0]
+    try:
+        deadline = time.time() + 600
+        while not (out / "last_checkpoint").exists():  # written after the checkpoint itself
+            assert proc.poll() is None and time.time() < deadline, proc.stdout.read()[-3000:]
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole process group
+        output = proc.communicate(timeout=300)[0]
+    finally:
+        if proc.poll() is None:  # never leave a run writing checkpoints
+            os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, output[-3000:]
     assert "Traceback" not in output and error_lines(output) == []
     lines = [line for line in output.splitlines() if "interrupted" in line]

@@ -51,6 +51,8 @@ def weights(tmp_path, make, name):
          "is not a checkpoint"),
         (_bad_header, "r50.safetensors", ["convert_pretrained.py", "--format", "timm"],
          "is a damaged safetensors file"),
+        (_text, "teacher.pkl", ["distill_gn_backbone.py", "--config-file", TINY_CONFIG],
+         "teacher.pkl cannot be read as a weights pickle"),
     ],
 )  # fmt: skip
 def test_unreadable_weights_are_one_line_in_every_tool(tmp_path, make, name, args, expected):
@@ -58,6 +60,8 @@ def test_unreadable_weights_are_one_line_in_every_tool(tmp_path, make, name, arg
     tool, *args = args
     if tool == "convert_pretrained.py":
         args = [path, tmp_path / "out.pkl", *args]
+    elif tool == "distill_gn_backbone.py":
+        args += ["--teacher", path, "--output-dir", tmp_path / "out"]
     else:
         args += ["MODEL.WEIGHTS", path, "OUTPUT_DIR", tmp_path / "out"]
     line = assert_one_error(run_tool(tool, *args, cwd=tmp_path), expected)

@@ -104,8 +104,8 @@ def test_ctrl_c_in_workers_is_the_main_process_line(capfd, monkeypatch):
 
 
 def _sleep(ignore_sigint):
-    if ignore_sigint:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # set either way: a test run started in the background (``&``) inherits an ignored SIGINT
+    signal.signal(signal.SIGINT, signal.SIG_IGN if ignore_sigint else signal.default_int_handler)
     time.sleep(60)
 
 

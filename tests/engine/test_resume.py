@@ -1,5 +1,6 @@
 """Exact resume: after kill -9, --resume ends with the weights of an uninterrupted run."""
 
+import functools
 import itertools
 import os
 import random
@@ -15,6 +16,7 @@ from detectron2.data.samplers import TrainingSampler
 
 from gn_det.data.resumable_loader import (
     BatchOrderSampler,
+    ResumableTrainLoader,
     SeededMapDataset,
     aspect_groups,
     build_resumable_train_loader,
@@ -28,8 +30,8 @@ DICTS = [{"width": 100 if i % 3 else 50, "height": 80} for i in range(20)]
 
 
 def test_batches_are_those_of_detectron2_aspect_grouping():
-    ours = iter(BatchOrderSampler(TrainingSampler(20, seed=3), aspect_groups(DICTS, True), 4))
-    ours = [[next(ours)[1] for _ in range(4)] for _ in range(12)]
+    ours = BatchOrderSampler(TrainingSampler(20, seed=3), aspect_groups(DICTS, True), 4)
+    ours = [[index for _, index in batch] for batch in itertools.islice(ours, 12)]
     stream = itertools.islice(iter(TrainingSampler(20, seed=3)), 200)
     grouped = AspectRatioGroupedDataset([dict(DICTS[i], index=i) for i in stream], 4)
     theirs = [[d["index"] for d in batch] for batch in itertools.islice(grouped, 12)]
@@ -41,10 +43,12 @@ def test_the_stream_starts_at_any_batch():
     def stream(start, count):
         groups = aspect_groups(DICTS, True)
         sampler = BatchOrderSampler(TrainingSampler(20, seed=3), groups, 4, start)
-        return list(itertools.islice(sampler, count))
+        batches = list(itertools.islice(sampler, count))
+        assert all(len(batch) == 4 for batch in batches)
+        return [pair for batch in batches for pair in batch]
 
-    assert stream(7, 40) == stream(0, 68)[28:]
-    assert [position for position, _ in stream(7, 40)] == list(range(28, 68))
+    assert stream(7, 10) == stream(0, 17)[28:]
+    assert [position for position, _ in stream(7, 10)] == list(range(28, 68))
 
 
 class RandomItems:
@@ -64,6 +68,7 @@ def test_augmentation_depends_on_the_position_only():
     np.random.seed(1)
     torch.manual_seed(1)
     assert items[(7, 3)] == first
+    assert items[[(6, 2), (7, 3)]] == [items[(6, 2)], first]  # a batch: its items
     assert items[(8, 3)] != first and items[(7, 4)][1:] == first[1:]
     before = rng_state()
     items[(9, 1)]
@@ -95,6 +100,21 @@ def test_loader_gives_the_same_batches_resumed_and_with_workers(small_shapes):
         assert all(torch.equal(x["image"], y["image"]) for x, y in zip(a, b))
     sizes = {tuple(d["image"].shape[1:]) for batch in full for d in batch}
     assert len(sizes) > 1  # the random resize ran, so equal images mean equal random state
+
+
+def tag_with_worker(d):
+    return {"index": d["index"], "pid": os.getpid()}
+
+
+def test_each_batch_is_mapped_by_one_worker():
+    dicts = [{"index": i, "width": 64, "height": 64} for i in range(12)]
+    loader = ResumableTrainLoader(functools.partial(TrainingSampler, 12), dicts, tag_with_worker,
+                                  batch_size=3, num_workers=2, grouping=False, seed=1)  # fmt: skip
+    batches = list(itertools.islice(loader, 4))
+    workers = [{d["pid"] for d in batch} for batch in batches]
+    assert all(len(w) == 1 for w in workers)  # whole batches, ready when the step needs them
+    assert workers[0] != workers[1] and workers[0] == workers[2]  # the workers take turns
+    assert os.getpid() not in set.union(*workers)
 
 
 def train_cmd(out, workers, *extra):

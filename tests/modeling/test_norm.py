@@ -88,6 +88,7 @@ def test_build_none_and_bad_groups():
     "spec,meta,groups",
     [
         (NormSpec("GN", num_groups=16), {"kind": "GN", "num_groups": 16}, 16),
+        (NormSpec("GN", ws=True), {"kind": "GN", "num_groups": 32, "ws": True}, 32),
         (NormSpec("GN", channels_per_group=8), {"kind": "GN", "channels_per_group": 8}, None),
         (NormSpec("LN"), {"kind": "LN"}, 1),
         (NormSpec("IN"), {"kind": "IN"}, None),

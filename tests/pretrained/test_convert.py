@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from gn_det.pretrained import ConvertError, convert_resnet
+from gn_det.pretrained import ConvertError, convert_resnet, guess_format
 
 from .resnets import detectron2_resnet, features, load_converted, torchvision_resnet
 
@@ -123,3 +123,10 @@ def test_unknown_format_and_foreign_keys_are_errors():
     weights["conv1.0.weight"] = weights.pop("conv1.weight")  # a deep stem
     with pytest.raises(ConvertError, match="deep stems"):
         convert_resnet(weights, "torchvision")
+
+
+def test_guess_format_tells_the_layouts_apart():
+    assert guess_format(detectron_blobs(torchvision_resnet(18))) == "detectron"
+    assert guess_format(numpy_state(torchvision_resnet(18))) == "torchvision"
+    assert guess_format({"res2.0.conv1.weight": 0, "stem.conv1.weight": 0}) is None
+    assert guess_format({"encoder.weight": 0, "fc.weight": 0}) is None

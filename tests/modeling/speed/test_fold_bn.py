@@ -75,3 +75,30 @@ def test_frozen_bn_model_predicts_the_same_folded():
     assert not any(type(m) is BNFoldedConv2d for m in unfolded.modules())
     _, test = inputs()
     assert_same_predictions(predict(folded, test), predict(unfolded, test), atol=1e-4)
+
+
+def test_fold_is_kept_while_current_and_remade_when_an_input_changes():
+    conv = conv_with(FrozenBatchNorm2d(16))
+    random_stats(conv.norm, 3)
+    fold_bn_at_inference(conv)
+    x = torch.randn(1, 8, 5, 5)
+    conv.eval()
+    fold = conv.__dict__["_fold_cache"]
+    conv.eval()  # a second eval() (as a benchmark or an evaluation loop does) does not refold
+    with torch.no_grad():
+        conv(x)
+    assert conv.__dict__["_fold_cache"] is fold
+    with torch.no_grad():
+        conv.norm.running_var.mul_(4)  # in place, e.g. calibration: seen by its version
+        expected = torch.relu(conv.norm(conv._conv_forward(x, conv.weight, None)))
+        torch.testing.assert_close(conv(x), expected, atol=1e-5, rtol=1e-5)
+    assert conv.__dict__["_fold_cache"] is not fold
+    conv.double()  # replaced inputs (dtype, device) drop the fold
+    assert conv.__dict__.get("_fold_cache") is None
+    with torch.no_grad():
+        assert conv(x.double()).dtype == torch.float64
+    conv.weight = nn.Parameter(torch.zeros_like(conv.weight))  # an assigned input too
+    assert conv.__dict__.get("_fold_cache") is None
+    with torch.no_grad():
+        shift = torch.relu(conv.norm(torch.zeros(1, 16, 5, 5, dtype=torch.float64)))
+        torch.testing.assert_close(conv(x.double()), shift)
