@@ -1,4 +1,4 @@
-"""Run gn_det's tools in a subprocess, as a user would, on the small test dataset."""
+"""Run gn_det's tools as a user would (``python tools/<tool> ARGS``), on the small test dataset."""
 
 import atexit
 import json
@@ -6,9 +6,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
-
-from gn_det.utils.warning_filters import SHOW_ALL_ENV
 
 from .conftest import REPO
 
@@ -23,8 +22,9 @@ FAST_TRAINING = [
 ]  # fmt: skip
 
 
-def run_tool(name, *args, cwd, env=None, timeout=600):
-    """``python tools/<name> ARGS`` in ``cwd``; the CompletedProcess (text output)."""
+def run_fresh(name, *args, cwd, env=None, timeout=600):
+    """``python tools/<name> ARGS`` in ``cwd``, in a new interpreter; the CompletedProcess
+    (text output)."""
     return subprocess.run(
         [sys.executable, str(REPO / "tools" / name), *map(str, args)],
         cwd=cwd,
@@ -35,22 +35,23 @@ def run_tool(name, *args, cwd, env=None, timeout=600):
     )
 
 
-# Tool servers (tests/tool_server.py) run by ``run_tools`` at a time: a case is mostly
+def run_tool(name, *args, cwd, env=None, timeout=600):
+    """What ``python tools/<name> ARGS`` in ``cwd`` gives (a CompletedProcess with text
+    output), run by a tool server (see ``run_tools``) unless ``env`` is given."""
+    return run_tools({name: (name, args, cwd, env)}, timeout=timeout)[name]
+
+
+# Tool servers (tests/tool_server.py) that run cases at a time: a case is mostly
 # single-threaded, so two at a time take half the time on a 2-core machine.
 BATCH_WORKERS = max(2, min(8, os.cpu_count() or 2))
 TOOL_SERVER = REPO / "tests" / "tool_server.py"
-
-
-def _needs_fresh_interpreter(env):
-    """True for variables read when the tools import: Python's own, and the one that shows
-    import-time warnings."""
-    return any(key.startswith("PYTHON") or key == SHOW_ALL_ENV for key in env or {})
 
 
 class ToolServer:
     """A tests/tool_server.py process, started on first use and kept for the test session."""
 
     def __init__(self):
+        self.lock = threading.Lock()
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, str(TOOL_SERVER)], cwd=REPO, stdin=subprocess.PIPE,
@@ -66,13 +67,14 @@ class ToolServer:
             raise RuntimeError(f"the tool server stopped ({what}):\n{output}")
         return json.loads(reply)
 
-    def run(self, tool, args, cwd, env):
-        """The CompletedProcess of one case."""
+    def run(self, tool, args, cwd, timeout):
+        """The CompletedProcess of one case (killed after ``timeout`` seconds: SIGALRM)."""
         case = {"tool": tool, "args": [str(a) for a in args], "cwd": str(cwd),
-                "env": {k: str(v) for k, v in (env or {}).items()}}  # fmt: skip
-        self.process.stdin.write(json.dumps(case) + "\n")
-        self.process.stdin.flush()
-        reply = self._reply(f"while running {case}")
+                "timeout": timeout}  # fmt: skip
+        with self.lock:
+            self.process.stdin.write(json.dumps(case) + "\n")
+            self.process.stdin.flush()
+            reply = self._reply(f"while running {case}")
         argv = [sys.executable, str(REPO / "tools" / tool), *case["args"]]
         return subprocess.CompletedProcess(argv, **reply)
 
@@ -83,44 +85,41 @@ class ToolServer:
 
 
 _SERVERS = []
+_SERVERS_LOCK = threading.Lock()
 
 
 def _servers():
-    if not _SERVERS:
-        with ThreadPoolExecutor(BATCH_WORKERS) as pool:
-            _SERVERS.extend(pool.map(lambda _: ToolServer(), range(BATCH_WORKERS)))
-        atexit.register(lambda: [server.close() for server in _SERVERS])
+    with _SERVERS_LOCK:
+        if not _SERVERS:
+            with ThreadPoolExecutor(BATCH_WORKERS) as pool:
+                _SERVERS.extend(pool.map(lambda _: ToolServer(), range(BATCH_WORKERS)))
+            atexit.register(lambda: [server.close() for server in _SERVERS])
     return _SERVERS
 
 
-def run_tools(calls):
-    """{key: CompletedProcess} for each ``{key: (tool, args, cwd, env)}``, as
-    ``run_tool(tool, *args, cwd=cwd, env=env)`` would give, faster: ``BATCH_WORKERS`` tool
-    servers (kept for the session) run the cases in forks of a process that has imported the
-    tools once. A case whose
-    ``env`` sets a variable read at start (``PYTHON*``, ``GN_DET_SHOW_WARNINGS``) gets its own
-    interpreter."""
-    fresh = {k: c for k, c in calls.items() if _needs_fresh_interpreter(c[3])}
-    served = [(k, c) for k, c in calls.items() if k not in fresh]
+def run_tools(calls, timeout=600):
+    """{key: CompletedProcess} for each ``{key: (tool, args, cwd, env)}``: what
+    ``python tools/<tool> ARGS`` in ``cwd`` gives. ``BATCH_WORKERS`` tool servers (kept for the
+    session) run the cases, each in a fork of a process that has imported the tools once
+    (the 5-10 s start of Python, torch and detectron2 paid once, not per case). A case with
+    an ``env`` runs in a new interpreter (``run_fresh``): environment variables may be read
+    when the tools import (``PYTHON*``, ``GN_DET_SHOW_WARNINGS``, ``OMP_NUM_THREADS``, ...)."""
+    fresh = {k: c for k, c in calls.items() if c[3]}
+    served = [(k, c[:3]) for k, c in calls.items() if k not in fresh]
     servers = _servers() if served else []
 
     def serve(server, cases):
-        return [(key, server.run(*case)) for key, case in cases]
+        return [(key, server.run(*case, timeout)) for key, case in cases]
+
+    def start(key, tool, args, cwd, env):
+        return [(key, run_fresh(tool, *args, cwd=cwd, env=env, timeout=timeout))]
 
     with ThreadPoolExecutor(BATCH_WORKERS) as pool:
         futures = [pool.submit(serve, server, served[i :: len(servers)])
                    for i, server in enumerate(servers)]  # fmt: skip
-        futures += [
-            pool.submit(lambda k, c: [(k, run_tool(c[0], *c[1], cwd=c[2], env=c[3]))], k, c)
-            for k, c in fresh.items()
-        ]
+        futures += [pool.submit(start, k, *c) for k, c in fresh.items()]
         results = dict(item for future in futures for item in future.result())
     return {key: results[key] for key in calls}
-
-
-def run_served(name, *args, cwd, env=None):
-    """``run_tool(name, *args, cwd=cwd, env=env)`` through a tool server (see run_tools)."""
-    return run_tools({name: (name, args, cwd, env)})[name]
 
 
 def shapes_opts(small_shapes, test=True):

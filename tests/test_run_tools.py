@@ -8,7 +8,7 @@ CASES = {
     "usage": ("visualize.py", ["--config-file", TINY_CONFIG, "--output", "v", "--num", -3]),
     "success": ("evaluate.py", ["--help"]),
 }  # fmt: skip
-# A PYTHON* variable makes run_tools start a fresh interpreter for the case.
+# An environment variable makes run_tools start a fresh interpreter for the case.
 FRESH = {"PYTHONDONTWRITEBYTECODE": "1"}
 
 

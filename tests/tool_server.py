@@ -2,14 +2,13 @@
 runs each invocation in a fork of itself (``run_tools`` in tests/run_tools.py starts it).
 
 Each child runs ``tools/<tool>`` as ``python tools/<tool> ARGS`` would (``__main__``, argv,
-working folder, environment, stdout and stderr to files, exit handlers, the interpreter's
+working folder, stdout and stderr to files, exit handlers, the interpreter's
 exit status for SystemExit and uncaught exceptions), so a case sees the tool as a user does,
-without paying the 5-10 s start of Python, torch and detectron2 each time. What only a fresh
-interpreter shows (warnings printed while importing, ``PYTHON*`` variables) gets one from
-``run_tools``.
+without paying the 5-10 s start of Python, torch and detectron2 each time. A case that sets
+environment variables (they may be read while importing) gets a fresh interpreter instead.
 
-Protocol: one JSON object per line on stdin (``tool``, ``args``, ``cwd``, ``env``), one per
-line on stdout (``returncode``, ``stdout``, ``stderr``).
+Protocol: one JSON object per line on stdin (``tool``, ``args``, ``cwd``, ``timeout``), one
+per line on stdout (``returncode``, ``stdout``, ``stderr``).
 """
 
 import atexit
@@ -23,8 +22,6 @@ import sys
 import tempfile
 import traceback
 
-# A child still running after this many seconds is killed (SIGALRM), as run_tool's timeout.
-TIMEOUT_S = 600
 TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
 
 
@@ -50,12 +47,11 @@ def run_child(case, out, err):
     """In the forked child: run the tool script and end the process with its exit status."""
     status = 1
     try:
-        signal.alarm(TIMEOUT_S)
+        signal.alarm(case["timeout"])  # as subprocess.run's timeout
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         os.dup2(out.fileno(), 1)
         os.dup2(err.fileno(), 2)
         os.chdir(case["cwd"])
-        os.environ.update(case["env"])
         script = os.path.join(TOOLS, case["tool"])
         sys.argv = [script, *case["args"]]
         sys.orig_argv = [sys.executable, *sys.argv]

@@ -20,7 +20,7 @@ from gn_det.utils.run_lock import LOCK_NAME
 
 from ..cli.test_lazyconfig_train_net import small_config
 from ..conftest import REPO, TINY_CONFIG
-from ..run_tools import FAST_TRAINING, run_served, run_tool, run_tools, shapes_opts
+from ..run_tools import FAST_TRAINING, run_tool, run_tools, shapes_opts
 from .expect import assert_one_error, error_lines, tree_digest
 
 
@@ -49,7 +49,7 @@ def test_eval_only_without_weights_is_an_error(tmp_path, lazy_config):
 
 
 def test_eval_only_with_random_weights_on_purpose(tmp_path, small_shapes):
-    proc = run_served(
+    proc = run_tool(
         "train_net.py", "--config-file", TINY_CONFIG, "--eval-only", *shapes_opts(small_shapes),
         "INPUT.MIN_SIZE_TEST", 64, "MODEL.WEIGHTS", "", "OUTPUT_DIR", tmp_path / "out",
         cwd=tmp_path,
@@ -130,7 +130,7 @@ def test_the_lock_of_a_killed_run_is_taken_over_with_a_warning(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
     _stale_lock(tmp_path / "sweep", {"pid": int(dead), "host": HOST, "command": "killed"})
-    proc = run_served("sweep.py", "--config-file", TINY_CONFIG, "--output-dir", "sweep",
+    proc = run_tool("sweep.py", "--config-file", TINY_CONFIG, "--output-dir", "sweep",
                     "--norms", "GN", "--batches", 2, "--report-only", cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
@@ -143,7 +143,7 @@ def test_the_lock_of_a_killed_run_is_taken_over_with_a_warning(tmp_path):
 
 def test_a_lock_from_another_host_is_left_alone(tmp_path):
     _stale_lock(tmp_path / "sweep", {"pid": 1, "host": "elsewhere", "command": "c"})
-    proc = run_served("sweep.py", "--config-file", TINY_CONFIG, "--output-dir", "sweep",
+    proc = run_tool("sweep.py", "--config-file", TINY_CONFIG, "--output-dir", "sweep",
                     "--norms", "GN", "--batches", 2, "--report-only", cwd=tmp_path)  # fmt: skip
     assert_one_error(proc, "--output-dir sweep holds a lock of PID 1 on host elsewhere")
     assert f"if that run has ended, delete sweep/{LOCK_NAME}" in proc.stderr
