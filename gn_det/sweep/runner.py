@@ -167,12 +167,18 @@ class Sweep:
         """Run every cell that is neither finished, invalid nor (unless ``retry_failed``)
         failed, ``jobs`` at a time; return the rows."""
         os.makedirs(self.out_dir, exist_ok=True)
-        todo = [c for c in self.cells if self._needs_run(c, retry_failed)]
+        committed = self._recorded_done()
+        todo = [c for c in self.cells if c not in committed and self._needs_run(c, retry_failed)]
         skipped = len(self.cells) - len(todo)
         self.log(
             f"sweep: {len(self.cells)} runs, {len(todo)} to run ({self.jobs} at a time), "
             f"{skipped} finished, failed or invalid (see {self.csv_path})"
         )
+        if committed:
+            self.log(
+                f"sweep: {len(committed)} runs finished before, recorded in "
+                f"{self.records.runs_path}, are not run again"
+            )
         for cell, reason in self.invalid.items():
             self.log(f"sweep: {cell.name} invalid: {reason}")
         self._check_records()
@@ -222,6 +228,18 @@ class Sweep:
             f"sweep: [{finished}/{total}] {cell.name} {outcome} in {_duration(seconds)}; "
             f"elapsed {_duration(time.monotonic() - start)}, ETA {_duration(eta)}"
         )
+
+    def _recorded_done(self):
+        """Cells without a finished run folder here whose run ``runs.csv`` records as done:
+        on a new machine (scratch folders gone) the committed rows stand for them."""
+        if self.records is None:
+            return set()
+        done = {run_key(r) for r in self.records.runs() if r["status"] == "done"}
+        return {
+            cell
+            for cell in self.cells
+            if run_key(run_fields(self.study, cell)) in done and self.row(cell)["status"] != "done"
+        }
 
     def _needs_run(self, cell, retry_failed):
         if cell in self.invalid:

@@ -247,6 +247,17 @@ def test_finished_runs_missing_from_runs_csv_are_recorded(tmp_path):
     assert tool.calls == [] and len(StudyRecords(str(tmp_path / "new")).runs()) == 4
 
 
+def test_runs_committed_as_done_are_not_run_again_on_a_new_machine(tmp_path):
+    seeded_sweep(tmp_path / "out", tmp_path / "res", SeededTool(), seeds=[0]).run()
+    before = StudyRecords(str(tmp_path / "res")).runs()
+    # a new machine: the committed results folder, no run folders; one more seed asked for
+    tool = SeededTool()
+    seeded_sweep(tmp_path / "new_out", tmp_path / "res", tool, seeds=[0, 1]).run()
+    ran = [os.path.basename(a[a.index("--output-dir") + 1]) for a in tool.calls]
+    assert ran == ["BN_b4_s1", "GN_b4_s1"]
+    assert StudyRecords(str(tmp_path / "res")).runs()[:2] == before
+
+
 def test_failed_runs_are_recorded_with_their_reason_and_the_hook_runs(tmp_path):
     hook_log = tmp_path / "hook.txt"
     after = f'echo "$GN_DET_RUN $GN_DET_STATUS" >> {hook_log}'
