@@ -263,7 +263,10 @@ def main(argv=None):
         os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     passive_openmp_for_children()  # cells' threads sleep, not spin, while waiting
     if args.dry_run:
+        recorded = {sweep.folder(c) for c in sweep.recorded_done()}
         for row in sweep.rows():
+            if os.path.join(sweep.out_dir, row["folder"]) in recorded:
+                row = {**row, "status": "done", "reason": "(recorded in runs.csv)"}
             print(f"{row['folder']}: {row['status']} {row.get('reason') or ''}".rstrip())
         return
     with own_folder(args.output_dir, "--output-dir"):

@@ -167,7 +167,7 @@ class Sweep:
         """Run every cell that is neither finished, invalid nor (unless ``retry_failed``)
         failed, ``jobs`` at a time; return the rows."""
         os.makedirs(self.out_dir, exist_ok=True)
-        committed = self._recorded_done()
+        committed = self.recorded_done()
         todo = [c for c in self.cells if c not in committed and self._needs_run(c, retry_failed)]
         skipped = len(self.cells) - len(todo)
         self.log(
@@ -229,7 +229,7 @@ class Sweep:
             f"elapsed {_duration(time.monotonic() - start)}, ETA {_duration(eta)}"
         )
 
-    def _recorded_done(self):
+    def recorded_done(self):
         """Cells without a finished run folder here whose run ``runs.csv`` records as done:
         on a new machine (scratch folders gone) the committed rows stand for them."""
         if self.records is None:
