@@ -146,3 +146,19 @@ def test_config_variants_dry_run(tmp_path, capsys):
     assert lines[:2] == ["a_pre_epochs_x2_p0_s3: pending", "b_scratch_epochs_x2_s3: pending"]
     assert lines[2].startswith(f"a_pre_epochs_x2_p1_s3: invalid MODEL.WEIGHTS {tmp_path}/pre/w1")
     assert len(lines) == 3
+
+
+def test_dry_run_lists_runs_committed_in_runs_csv_as_done(tmp_path, capsys):
+    (tmp_path / "res").mkdir()
+    (tmp_path / "res" / "runs.csv").write_text(
+        "study,norm,batch,groups,channels_per_group,schedule,seed,epochs_or_iters,metric,value,"
+        "wall_s,variant,pretrain_seed,status,reason\n"
+        "batch,GN,4,,,epochs,0,4ep,top1_error,5.5,30,,,done,\n"
+    )
+    args = ["--task", "classification", "--config-file", TINY_CONFIG, "--norms", "GN",
+            "--batches", 4, "--seeds", 0, 1, "--epochs", 4, "--study", "batch",
+            "--output-dir", tmp_path / "new_machine", "--results-dir", tmp_path / "res",
+            "--dry-run"]  # fmt: skip
+    assert sweep_main(*args) is None
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == ["GN_b4_s0: done (recorded in runs.csv)", "GN_b4_s1: pending"]
