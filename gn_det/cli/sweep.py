@@ -263,10 +263,14 @@ def main(argv=None):
         os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
     passive_openmp_for_children()  # cells' threads sleep, not spin, while waiting
     if args.dry_run:
-        recorded = {sweep.folder(c) for c in sweep.recorded_done()}
+        recorded = {sweep.folder(c): "(recorded in runs.csv)" for c in sweep.recorded_done()}
+        for cell in sweep.recorded_twins():
+            twin = sweep.task.epochs_twin(cell).name
+            recorded[sweep.folder(cell)] = f"(the training of {twin}, recorded in runs.csv)"
         for row in sweep.rows():
-            if os.path.join(sweep.out_dir, row["folder"]) in recorded:
-                row = {**row, "status": "done", "reason": "(recorded in runs.csv)"}
+            reason = recorded.get(os.path.join(sweep.out_dir, row["folder"]))
+            if reason:
+                row = {**row, "status": "done", "reason": reason}
             print(f"{row['folder']}: {row['status']} {row.get('reason') or ''}".rstrip())
         return
     with own_folder(args.output_dir, "--output-dir"):

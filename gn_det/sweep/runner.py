@@ -167,6 +167,7 @@ class Sweep:
         """Run every cell that is neither finished, invalid nor (unless ``retry_failed``)
         failed, ``jobs`` at a time; return the rows."""
         os.makedirs(self.out_dir, exist_ok=True)
+        self._record_twins()
         committed = self.recorded_done()
         todo = [c for c in self.cells if c not in committed and self._needs_run(c, retry_failed)]
         skipped = len(self.cells) - len(todo)
@@ -240,6 +241,50 @@ class Sweep:
             for cell in self.cells
             if run_key(run_fields(self.study, cell)) in done and self.row(cell)["status"] != "done"
         }
+
+    def recorded_twins(self):
+        """{cell: its twin's done row in runs.csv} for the cells that train exactly as a run
+        recorded under another schedule (``task.epochs_twin``: equal iterations at the base
+        batch) and are neither finished here nor recorded themselves."""
+        if self.records is None:
+            return {}
+        runs = self.records.runs()
+        recorded = {run_key(r) for r in runs}
+        done = {run_key(r): r for r in runs if r["status"] == "done"}
+        twins = {}
+        for cell in self.cells:
+            twin = self.task.epochs_twin(cell)
+            if twin is None or run_key(run_fields(self.study, cell)) in recorded:
+                continue
+            row = done.get(run_key(run_fields(self.study, twin)))
+            if row is not None and row["epochs_or_iters"] == self.task.twin_length(cell):
+                twins[cell] = row
+        return twins
+
+    def _record_twins(self):
+        """Record each cell of ``recorded_twins`` with its twin's values and learning curve
+        instead of training the same run again; the reason names the twin."""
+        twins = self.recorded_twins()
+        for cell, row in twins.items():
+            twin = self.task.epochs_twin(cell)
+            key = run_key(run_fields(self.study, twin))
+            values = {r["metric"]: r["value"] for r in self.records.runs() if run_key(r) == key}
+            curve = [
+                (c["iteration"], c["epoch"], c["metric"], c["value"])
+                for c in self.records.curves()
+                if run_key(c) == key
+            ]
+            self.records.record(
+                run_fields(self.study, cell, self.task.describe(cell)["epochs_or_iters"]),
+                self.task.metrics,
+                values,
+                wall_s=0.0,
+                reason=f"the training of {twin.name} (equal iterations at the base batch)",
+                curve=curve,
+            )
+            self.log(f"sweep: {cell.name} is the same training as {twin.name}: recorded from it")
+        if twins:
+            self._after_run(next(iter(twins)).name, "recorded")
 
     def _needs_run(self, cell, retry_failed):
         if cell in self.invalid:

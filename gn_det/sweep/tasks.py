@@ -13,7 +13,7 @@ initialization, the data order and the augmentation of both tools.
 import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..evaluation.summary import logged_values, read_final_metrics
 from .grid import Cell, SweepError, check_seeds, with_seeds
@@ -77,6 +77,18 @@ class DetectionTask:
             return None
         return {f"{task}_ap": final[task] for task in ("bbox", "segm") if task in final}
 
+    def epochs_twin(self, cell):
+        """At the base batch an equal-iterations cell trains exactly as its equal-epochs twin
+        (same iterations, LR, warm-up, evaluations and seed): that twin cell, else None."""
+        schedule = self.schedule_for(cell)
+        if schedule.equal != "iters" or cell.batch != schedule.batch:
+            return None
+        return replace(cell, schedule=schedule.label.replace("iters", "epochs", 1))
+
+    def twin_length(self, cell):
+        """``epochs_or_iters`` of ``cell``'s epochs twin: the same iterations."""
+        return self.describe(cell)["epochs_or_iters"]
+
     def describe(self, cell):
         """Schedule facts of a cell for results.csv."""
         opts = dict(zip(*[iter(self.schedule_for(cell).solver_opts(cell.batch))] * 2))
@@ -128,6 +140,9 @@ class ClassificationTask(DetectionTask):
         argv += ["--data", self.data] if self.data else []
         argv += self.tool_args + (["--resume"] if resume else [])
         return argv + self.cell_opts(cell)
+
+    def twin_length(self, cell):
+        return f"{self.cell_epochs}ep"
 
     def _results(self, folder):
         path = os.path.join(folder, "results.json")

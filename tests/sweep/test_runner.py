@@ -205,10 +205,11 @@ class SeededTool(FakeTool):
         return code
 
 
-def seeded_sweep(out, results, runner, seeds=(0, 1), jobs=1, after_run="", fail=()):
-    schedule = BaseSchedule.from_config(tiny_cfg(), batch=4, lr=0.1)
+def seeded_sweep(out, results, runner, seeds=(0, 1), jobs=1, after_run="", fail=(),
+                 equal="epochs", batches=(4,)):  # fmt: skip
+    schedule = BaseSchedule.from_config(tiny_cfg(), batch=4, lr=0.1, equal=equal)
     task = ClassificationTask(str(TINY_CONFIG), [], schedule, epochs=3)
-    cells = build_grid(["BN", "GN"], [4], seeds=list(seeds), schedule=schedule.label)
+    cells = build_grid(["BN", "GN"], list(batches), seeds=list(seeds), schedule=schedule.label)
     return Sweep(task, cells, str(out), runner=runner, log=lambda m: None, jobs=jobs,
                  records=StudyRecords(str(results)), study="batch",
                  after_run=after_run)  # fmt: skip
@@ -256,6 +257,27 @@ def test_runs_committed_as_done_are_not_run_again_on_a_new_machine(tmp_path):
     ran = [os.path.basename(a[a.index("--output-dir") + 1]) for a in tool.calls]
     assert ran == ["BN_b4_s1", "GN_b4_s1"]
     assert StudyRecords(str(tmp_path / "res")).runs()[:2] == before
+
+
+def test_equal_iterations_at_the_base_batch_is_recorded_from_its_epochs_twin(tmp_path):
+    res = tmp_path / "res"
+    seeded_sweep(tmp_path / "out", res, SeededTool(), seeds=[0]).run()
+    tool = SeededTool()
+    iters = seeded_sweep(tmp_path / "out", res, tool, seeds=[0], equal="iters", batches=(4, 2))
+    iters.run()
+    ran = [os.path.basename(a[a.index("--output-dir") + 1]) for a in tool.calls]
+    assert ran == ["BN_b2_iters_s0", "GN_b2_iters_s0"]  # batch 4 is the base: not run again
+    records = StudyRecords(str(res))
+    rows = {(r["norm"], r["batch"], r["schedule"]): r for r in records.runs()}
+    twin, copy = rows[("GN", 4, "epochs")], rows[("GN", 4, "iters")]
+    assert copy["value"] == twin["value"] and copy["status"] == "done"
+    assert copy["epochs_or_iters"] == "3ep@b4" and copy["wall_s"] == 0.0
+    assert copy["reason"] == "the training of GN_b4_s0 (equal iterations at the base batch)"
+    curves = [c for c in records.curves() if c["norm"] == "GN" and c["batch"] == 4]
+    assert len(curves) == 6  # the twin's 3 points, and the same 3 for the copy
+    again = SeededTool()  # the same sweep again: nothing to run, no length conflict
+    seeded_sweep(tmp_path / "out", res, again, seeds=[0], equal="iters", batches=(4, 2)).run()
+    assert again.calls == []
 
 
 def test_failed_runs_are_recorded_with_their_reason_and_the_hook_runs(tmp_path):
