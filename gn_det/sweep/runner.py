@@ -265,7 +265,7 @@ class Sweep:
         """Record each cell of ``recorded_twins`` with its twin's values and learning curve
         instead of training the same run again; the reason names the twin."""
         twins = self.recorded_twins()
-        for cell, row in twins.items():
+        for cell in twins:
             twin = self.task.epochs_twin(cell)
             key = run_key(run_fields(self.study, twin))
             values = {r["metric"]: r["value"] for r in self.records.runs() if run_key(r) == key}
