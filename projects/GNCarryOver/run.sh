@@ -29,7 +29,7 @@ PY=${PY:-.venv/bin/python}
 JOBS=${JOBS:-2}                    # runs at a time, 1 thread each
 PRE_SEEDS=${PRE_SEEDS:-"0 1"}      # pretraining seeds
 SEEDS=${SEEDS:-"0 1 2"}            # fine-tuning seeds
-PRE_EPOCHS=${PRE_EPOCHS:-4}        # pretraining: as the first carry-over study (9.8 % / 8.9 %)
+PRE_EPOCHS=${PRE_EPOCHS:-8}        # pretraining: the batch-size study's length (4-5 % error at 32)
 PRE_NUM_IMAGES=${PRE_NUM_IMAGES:-1000}
 PRE_IMAGE_SIZE=${PRE_IMAGE_SIZE:-48}
 PRE_LR=${PRE_LR:-0.05}             # at batch 32
@@ -42,7 +42,7 @@ COMMIT=${COMMIT:-1}
 DRY=${DRY:-0}
 RETRY_FAILED=${RETRY_FAILED:-0}
 OUT=output/GNCarryOver             # fixed: the configs' MODEL.WEIGHTS point into it
-RES=projects/GNCarryOver/results
+RES=${RES:-projects/GNCarryOver/results}  # results folders (committed)
 CFG=projects/GNCarryOver/configs
 VARIANTS=(a_gn_pretrained b_gn_scratch c_bn_pretrained_frozenbn d_bn_pretrained_bn)
 
