@@ -7,6 +7,7 @@ a results folder when it ends.
 import math
 import os
 
+from ..utils.atomic_file import atomic_open
 from .claims import (
     CARRYOVER_CLAIMS,
     CLAIM_FIELDS,
@@ -240,18 +241,11 @@ def budget_line(runs):
     )
 
 
-def write_report(results_dir, log=print):
-    """Regenerate summary.csv, claims.csv, tables.md and the plots of ``results_dir`` from its
-    runs.csv and curves.csv; returns the Markdown of tables.md."""
-    records = StudyRecords(results_dir)
-    runs = records.runs()
-    if not runs:
-        raise SweepError(f"{records.runs_path} does not exist or holds no runs: nothing to report")
-    curves = records.curves()
-    summary = summarize(runs)
-    write_csv(os.path.join(results_dir, SUMMARY_CSV), SUMMARY_FIELDS, summary)
-    claims = judge(runs)
-    write_csv(os.path.join(results_dir, CLAIMS_CSV), CLAIM_FIELDS, claims)
+def report_markdown(runs, summary=None, claims=None):
+    """The text of tables.md for ``runs`` (rows of runs.csv): a pure function, so a test can
+    check that a committed tables.md is what its runs.csv gives."""
+    summary = summarize(runs) if summary is None else summary
+    claims = judge(runs) if claims is None else claims
     sections = [
         *norm_tables(summary),
         *group_tables(summary),
@@ -263,9 +257,32 @@ def write_report(results_dir, log=print):
     failed = failed_runs(runs)
     if failed:
         sections.append(failed)
-    markdown = "\n\n".join([HEADER, budget_line(runs), *sections]) + "\n"
-    with open(os.path.join(results_dir, TABLES_MD), "w") as f:
+    return "\n\n".join([HEADER, budget_line(runs), *sections]) + "\n"
+
+
+def write_text_report(results_dir):
+    """Regenerate summary.csv, claims.csv and tables.md of ``results_dir`` from its runs.csv
+    (no plots: cheap enough to run after every run, so committed files always agree);
+    returns (runs, summary, the Markdown of tables.md)."""
+    records = StudyRecords(results_dir)
+    runs = records.runs()
+    if not runs:
+        raise SweepError(f"{records.runs_path} does not exist or holds no runs: nothing to report")
+    summary = summarize(runs)
+    write_csv(os.path.join(results_dir, SUMMARY_CSV), SUMMARY_FIELDS, summary)
+    claims = judge(runs)
+    write_csv(os.path.join(results_dir, CLAIMS_CSV), CLAIM_FIELDS, claims)
+    markdown = report_markdown(runs, summary, claims)
+    with atomic_open(os.path.join(results_dir, TABLES_MD), "w") as f:
         f.write(markdown)
+    return runs, summary, markdown
+
+
+def write_report(results_dir, log=print):
+    """Regenerate summary.csv, claims.csv, tables.md and the plots of ``results_dir`` from its
+    runs.csv and curves.csv; returns the Markdown of tables.md."""
+    runs, summary, markdown = write_text_report(results_dir)
+    curves = StudyRecords(results_dir).curves()
     for path in write_plots(results_dir, runs, summary, curves):
         log(f"report: wrote {path}")
     log(f"report: wrote {os.path.join(results_dir, TABLES_MD)}, {SUMMARY_CSV}, {CLAIMS_CSV}")

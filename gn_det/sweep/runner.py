@@ -4,7 +4,8 @@ failures with their reason, and show overall progress with an ETA.
 Each cell's state is kept in ``<cell>/sweep_cell.json`` (status, reason, wall time summed over
 its attempts), so a sweep that is stopped and started again picks up where it was. With a
 results folder, every run that finishes (or fails) is written to its ``runs.csv`` and
-``curves.csv`` at once, then the ``after_run`` shell command runs (e.g. a git commit).
+``curves.csv`` at once, its tables and claims are regenerated, then the ``after_run`` shell
+command runs (e.g. a git commit).
 """
 
 import json
@@ -17,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from ..utils.atomic_file import atomic_open
 from .grid import SweepError
 from .records import run_fields, run_key
+from .report import write_text_report
 from .results import read_results, write_results
 
 CELL_STATE = "sweep_cell.json"
@@ -284,7 +286,7 @@ class Sweep:
             )
             self.log(f"sweep: {cell.name} is the same training as {twin.name}: recorded from it")
         if twins:
-            self._after_run(next(iter(twins)).name, "recorded")
+            self._recorded(next(iter(twins)).name, "recorded")
 
     def _needs_run(self, cell, retry_failed):
         if cell in self.invalid:
@@ -343,12 +345,15 @@ class Sweep:
             curve=curve,
         )
         if hook:
-            self._after_run(cell.name, row["status"])
+            self._recorded(cell.name, row["status"])
         return True
 
-    def _after_run(self, name, status):
-        """Run the ``after_run`` shell command; a failure is logged, never fatal (the rows are
-        in the files, the next successful hook takes them along)."""
+    def _recorded(self, name, status):
+        """After runs.csv changed: regenerate the study's tables and claims (so they always
+        agree with it, also in a commit), then run the ``after_run`` shell command; a failure
+        is logged, never fatal (the rows are in the files, the next successful hook takes them
+        along)."""
+        write_text_report(self.records.dir)
         if not self.after_run:
             return
         env = {
@@ -398,4 +403,4 @@ class Sweep:
                     added.append(cell.name)
         if added:
             self.log(f"sweep: recorded {len(added)} earlier runs in {self.records.runs_path}")
-            self._after_run(added[-1], "recorded")
+            self._recorded(added[-1], "recorded")

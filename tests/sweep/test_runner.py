@@ -19,6 +19,7 @@ from gn_det.sweep import (
     read_results,
 )
 from gn_det.sweep.records import StudyRecords
+from gn_det.sweep.report import report_markdown
 from gn_det.sweep.runner import failure_reason
 
 from ..conftest import TINY_CONFIG, tiny_cfg
@@ -181,15 +182,20 @@ def test_rows_of_an_earlier_grid_in_the_same_folder_are_kept(tmp_path):
 
 class SeededTool(FakeTool):
     """A fake pretraining whose error depends on the seed, with a 3-epoch learning curve;
-    it checks what runs.csv holds when it starts."""
+    it checks what runs.csv (and tables.md) hold when it starts."""
 
     def __init__(self, results_dir=None, **kwargs):
         super().__init__(**kwargs)
-        self.results_dir, self.rows_seen = results_dir, []
+        self.results_dir, self.rows_seen, self.tables_agree = results_dir, [], []
 
     def __call__(self, argv, log_path):
         if self.results_dir is not None:
-            self.rows_seen.append(len(StudyRecords(self.results_dir).runs()))
+            runs = StudyRecords(self.results_dir).runs()
+            self.rows_seen.append(len(runs))
+            tables = os.path.join(self.results_dir, "tables.md")
+            if runs:
+                with open(tables) as f:
+                    self.tables_agree.append(f.read() == report_markdown(runs))
         code = super().__call__(argv, log_path)
         folder = argv[argv.index("--output-dir") + 1]
         if code == 0:
@@ -220,6 +226,7 @@ def test_runs_csv_gets_rows_as_runs_finish_and_keeps_them(tmp_path):
     tool = SeededTool(results_dir=str(results))
     seeded_sweep(tmp_path / "out", results, tool).run()
     assert tool.rows_seen == [0, 1, 2, 3]  # each run sees the rows of the runs before it
+    assert tool.tables_agree == [True, True, True]  # and their tables and claims
     rows = StudyRecords(str(results)).runs()
     assert [(r["norm"], r["seed"], r["value"]) for r in rows] == [
         ("BN", 0, 10.0), ("GN", 0, 10.0), ("BN", 1, 11.0), ("GN", 1, 11.0)

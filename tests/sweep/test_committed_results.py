@@ -1,0 +1,67 @@
+"""The studies' committed results are what their runs.csv gives: tables.md, claims.csv and
+summary.csv match the report made from runs.csv alone, and every table a README copies from
+a tables.md (marked ``<!-- rows from results/<study>/tables.md -->``) is rows of that file.
+So no number in a results folder or README can have been edited by hand."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gn_det.sweep import StudyRecords
+from gn_det.sweep.claims import CLAIM_FIELDS, judge
+from gn_det.sweep.records import write_csv
+from gn_det.sweep.report import report_markdown
+from gn_det.sweep.summary import SUMMARY_FIELDS, summarize
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = sorted(p.parent for p in ROOT.glob("projects/*/results/*/runs.csv"))
+MARKER = re.compile(r"<!-- rows from (\S+/tables\.md) -->")
+
+
+def _name(folder):
+    return str(folder.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("folder", RESULTS, ids=_name)
+def test_committed_report_is_what_runs_csv_gives(folder, tmp_path):
+    runs = StudyRecords(str(folder)).runs()
+    assert (folder / "tables.md").read_text() == report_markdown(runs)
+    made = {
+        "claims.csv": write_csv(str(tmp_path / "claims.csv"), CLAIM_FIELDS, judge(runs)),
+        "summary.csv": write_csv(str(tmp_path / "summary.csv"), SUMMARY_FIELDS, summarize(runs)),
+    }
+    for name, path in made.items():
+        assert (folder / name).read_text() == Path(path).read_text(), name
+
+
+def copied_tables(readme):
+    """(tables.md path, [table rows]) for every marked table of a README."""
+    lines = readme.read_text().splitlines()
+    for i, line in enumerate(lines):
+        match = MARKER.search(line)
+        if match:
+            rows = []
+            for row in lines[i + 1 :]:
+                if not row.startswith("|"):
+                    if rows:
+                        break
+                    continue
+                rows.append(row)
+            yield readme.parent / match.group(1), rows
+
+
+READMES = sorted(ROOT.glob("projects/*/README.md"))
+
+
+@pytest.mark.parametrize("readme", READMES, ids=_name)
+def test_readme_tables_are_rows_of_the_committed_tables(readme):
+    for tables, rows in copied_tables(readme):
+        assert rows, f"{readme}: nothing follows the marker for {tables}"
+        committed = set(tables.read_text().splitlines())
+        assert [r for r in rows if r not in committed] == []
+
+
+def test_the_batch_size_study_readme_marks_its_copied_table():
+    readme = ROOT / "projects/BatchSizeStudy/README.md"
+    assert [t.name for t, _ in copied_tables(readme)] == ["tables.md"]
