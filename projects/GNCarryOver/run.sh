@@ -6,7 +6,7 @@
 #
 # pretrain   GN and BN ResNet-18 classifiers, PRE_SEEDS seeds each (tools/sweep.py --task
 #            classification): output/GNCarryOver/pretrain/{GN,BN}_b32_s<p>/backbone.pkl
-# distill    (e) each BN teacher distilled into GN on the unlabeled shapes images
+# distill    (e) each BN teacher distilled into GN on the unlabeled shapes images, JOBS at a time
 #            (tools/distill_gn_backbone.py): output/GNCarryOver/distill/s<p>/backbone.pkl, its
 #            results.json copied to results/distill/s<p>.json; until these weights exist for
 #            every pretraining seed, the fine-tuning steps run (a)-(d) only
@@ -76,34 +76,50 @@ pretrain() {
     --base-lr "$PRE_LR" --tool-args "--num-images $PRE_NUM_IMAGES --image-size $PRE_IMAGE_SIZE"
 }
 
-distill() {  # (e): each BN teacher distilled into GN on the unlabeled shapes images
-  local p teacher out
+distill_one() {  # distill_one P: pretraining seed P's BN teacher distilled into GN, its results
+  local p=$1 teacher="$OUT/pretrain/BN_b32_s$1/backbone.pkl"
+  local out="$OUT/distill/s$1"  # its backbone.pkl is what e_bn_distilled_gn.yaml loads
+  if [ ! -f "$out/results.json" ]; then
+    OMP_NUM_THREADS=1 $PY tools/distill_gn_backbone.py \
+      --config-file configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml --teacher "$teacher" \
+      --output-dir "$out" --data shapes --image-size "$DISTILL_IMAGE_SIZE" \
+      --epochs "$DISTILL_EPOCHS" --resume SEED "$p" || return 1
+  fi
+  mkdir -p "$RES/distill"
+  cp "$out/results.json" "$RES/distill/s$p.json"
+  if [ "$COMMIT" = 1 ]; then
+    commit_with_retries "$RES/distill" "results: distill s$p"
+  fi
+}
+
+distill() {  # (e): each BN teacher distilled into GN on the unlabeled shapes images, JOBS at a time
+  local p teacher running=0 failed=0
   for p in $PRE_SEEDS; do
     teacher="$OUT/pretrain/BN_b32_s$p/backbone.pkl"
-    out="$OUT/distill/s$p"  # its backbone.pkl is what e_bn_distilled_gn.yaml loads
-    if [ ! -f "$out/results.json" ]; then
-      if [ "$DRY" = 1 ]; then
-        echo "distill s$p: pending ($teacher -> $out/backbone.pkl)"
-        continue
+    if [ "$DRY" = 1 ]; then
+      if [ -f "$OUT/distill/s$p/results.json" ]; then
+        echo "distill s$p: done"
+      else
+        echo "distill s$p: pending ($teacher -> $OUT/distill/s$p/backbone.pkl)"
       fi
-      if [ ! -f "$teacher" ]; then
-        echo "run.sh: (e) needs the BN teacher $teacher: run the pretrain step first" >&2
-        continue
-      fi
-      OMP_NUM_THREADS=1 $PY tools/distill_gn_backbone.py \
-        --config-file configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml --teacher "$teacher" \
-        --output-dir "$out" --data shapes --image-size "$DISTILL_IMAGE_SIZE" \
-        --epochs "$DISTILL_EPOCHS" --resume SEED "$p"
-    elif [ "$DRY" = 1 ]; then
-      echo "distill s$p: done"
       continue
     fi
-    mkdir -p "$RES/distill"
-    cp "$out/results.json" "$RES/distill/s$p.json"
-    if [ "$COMMIT" = 1 ]; then
-      commit_with_retries "$RES/distill" "results: distill s$p"
+    if [ ! -f "$teacher" ]; then
+      echo "run.sh: (e) needs the BN teacher $teacher: run the pretrain step first" >&2
+      continue
     fi
+    if [ "$running" -ge "$JOBS" ]; then
+      wait -n || failed=1
+      running=$((running - 1))
+    fi
+    distill_one "$p" &
+    running=$((running + 1))
   done
+  while [ "$running" -gt 0 ]; do
+    wait -n || failed=1
+    running=$((running - 1))
+  done
+  [ "$failed" = 0 ] || { echo "run.sh: a distillation failed (its log is above)" >&2; return 1; }
 }
 
 variant_configs() {  # (a)-(d), and (e) once its weights exist for every pretraining seed
