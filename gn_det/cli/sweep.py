@@ -160,6 +160,14 @@ def parse_args(argv=None):
         "--results-dir (e.g. a git commit); $GN_DET_RUN names the run",
     )
     p.add_argument("--retry-failed", action="store_true", help="run failed cells again")
+    p.add_argument(
+        "--rerun-missing",
+        metavar="FILE",
+        default="",
+        help="run again a run that --results-dir records as done but whose run folder lacks "
+        "FILE, an output a later step needs (e.g. backbone.pkl on a new machine); its rows "
+        "are replaced",
+    )
     p.add_argument("--dry-run", action="store_true", help="validate and list cells; run none")
     p.add_argument(
         "--report-only",
@@ -176,7 +184,13 @@ def make_sweep(args):
     if not args.output_dir:
         raise SweepError("--output-dir is required (the folder of the run folders)")
     records = StudyRecords(args.results_dir) if args.results_dir else None
-    common = dict(jobs=args.jobs, records=records, study=args.study, after_run=args.after_run)
+    common = dict(
+        jobs=args.jobs,
+        records=records,
+        study=args.study,
+        after_run=args.after_run,
+        rerun_missing=args.rerun_missing,
+    )
     if args.configs:
         if (
             args.config_file

@@ -114,12 +114,14 @@ class Sweep:
         records=None,
         study="",
         after_run="",
+        rerun_missing="",
     ):
         self.task, self.cells, self.out_dir = task, list(cells), out_dir
         self.invalid = dict(invalid or {})
         self.runner, self.log = runner or CommandRunner(), log
         self.jobs = max(1, int(jobs))
         self.records, self.study, self.after_run = records, study or task.name, after_run
+        self.rerun_missing = rerun_missing  # an output file a later step needs (backbone.pkl)
         self.csv_path = os.path.join(out_dir, "results.csv")
         self._stopping = threading.Event()
         self._record_lock = threading.Lock()
@@ -234,15 +236,23 @@ class Sweep:
 
     def recorded_done(self):
         """Cells without a finished run folder here whose run ``runs.csv`` records as done:
-        on a new machine (scratch folders gone) the committed rows stand for them."""
+        on a new machine (scratch folders gone) the committed rows stand for them, unless the
+        sweep was asked to keep an output (``rerun_missing``) that their folder lacks."""
         if self.records is None:
             return set()
         done = {run_key(r) for r in self.records.runs() if r["status"] == "done"}
         return {
             cell
             for cell in self.cells
-            if run_key(run_fields(self.study, cell)) in done and self.row(cell)["status"] != "done"
+            if run_key(run_fields(self.study, cell)) in done
+            and self.row(cell)["status"] != "done"
+            and not self._lacks_kept_output(cell)
         }
+
+    def _lacks_kept_output(self, cell):
+        return bool(self.rerun_missing) and not os.path.isfile(
+            os.path.join(self.folder(cell), self.rerun_missing)
+        )
 
     def recorded_twins(self):
         """{cell: its twin's done row in runs.csv} for the cells that train exactly as a run

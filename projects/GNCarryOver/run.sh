@@ -73,7 +73,8 @@ pretrain() {
   sweep pretrain pretrain --task classification \
     --config-file configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml --output-dir "$OUT/pretrain" \
     --norms GN BN --batches 32 --seeds $PRE_SEEDS --epochs "$PRE_EPOCHS" --base-batch 32 \
-    --base-lr "$PRE_LR" --tool-args "--num-images $PRE_NUM_IMAGES --image-size $PRE_IMAGE_SIZE"
+    --base-lr "$PRE_LR" --tool-args "--num-images $PRE_NUM_IMAGES --image-size $PRE_IMAGE_SIZE" \
+    --rerun-missing backbone.pkl  # fine-tuning needs the weights: retrain on a new machine
 }
 
 distill_one() {  # distill_one P: pretraining seed P's BN teacher distilled into GN, its results

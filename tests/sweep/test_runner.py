@@ -212,13 +212,13 @@ class SeededTool(FakeTool):
 
 
 def seeded_sweep(out, results, runner, seeds=(0, 1), jobs=1, after_run="", fail=(),
-                 equal="epochs", batches=(4,)):  # fmt: skip
+                 equal="epochs", batches=(4,), rerun_missing=""):  # fmt: skip
     schedule = BaseSchedule.from_config(tiny_cfg(), batch=4, lr=0.1, equal=equal)
     task = ClassificationTask(str(TINY_CONFIG), [], schedule, epochs=3)
     cells = build_grid(["BN", "GN"], list(batches), seeds=list(seeds), schedule=schedule.label)
     return Sweep(task, cells, str(out), runner=runner, log=lambda m: None, jobs=jobs,
                  records=StudyRecords(str(results)), study="batch",
-                 after_run=after_run)  # fmt: skip
+                 after_run=after_run, rerun_missing=rerun_missing)  # fmt: skip
 
 
 def test_runs_csv_gets_rows_as_runs_finish_and_keeps_them(tmp_path):
@@ -253,6 +253,19 @@ def test_finished_runs_missing_from_runs_csv_are_recorded(tmp_path):
     tool = SeededTool()
     seeded_sweep(tmp_path / "out", tmp_path / "new", tool).run()
     assert tool.calls == [] and len(StudyRecords(str(tmp_path / "new")).runs()) == 4
+
+
+def test_a_recorded_run_whose_kept_output_is_gone_runs_again(tmp_path):
+    seeded_sweep(tmp_path / "out", tmp_path / "res", SeededTool(), seeds=[0]).run()
+    tool = SeededTool()
+    seeded_sweep(tmp_path / "new_out", tmp_path / "res", tool, seeds=[0],
+                 rerun_missing="results.json").run()  # fmt: skip
+    assert len(tool.calls) == 2  # a new machine: no run folder has the file a later step needs
+    tool = SeededTool()
+    seeded_sweep(tmp_path / "new_out", tmp_path / "res", tool, seeds=[0],
+                 rerun_missing="results.json").run()  # fmt: skip
+    assert tool.calls == []  # now both have it
+    assert len(StudyRecords(str(tmp_path / "res")).runs()) == 2  # rows replaced, not added
 
 
 def test_runs_committed_as_done_are_not_run_again_on_a_new_machine(tmp_path):
