@@ -164,9 +164,9 @@ def parse_args(argv=None):
         "--rerun-missing",
         metavar="FILE",
         default="",
-        help="run again a run that --results-dir records as done but whose run folder lacks "
-        "FILE, an output a later step needs (e.g. backbone.pkl on a new machine); its rows "
-        "are replaced",
+        help="run again a run that --results-dir records as done but that has no run "
+        "folder here holding FILE, an output a later step needs (e.g. backbone.pkl on a new "
+        "machine); its rows are replaced",
     )
     p.add_argument("--dry-run", action="store_true", help="validate and list cells; run none")
     p.add_argument(
