@@ -395,13 +395,25 @@ def paired_values(x, y):
 
 
 def carryover_roles(index, metric):
-    """{role letter: variant label} of the carry-over variants in the runs."""
+    """{tag: variant label} of the carry-over variants in the runs. A role letter tags the
+    shortest label that starts with it (``a``: a_gn_pretrained); a label that extends that one
+    is a knob of it, (a) with one setting changed (``a pre_x2``: a_gn_pretrained_pre_x2)."""
+    labels = sorted({k[0] for k in index.keys(metric) if k[0]}, key=lambda s: (len(s), s))
     roles = {}
-    for key in index.keys(metric):
-        letter = key[0].split("_")[0]
-        if key[0] and letter in CARRYOVER_ROLES:
-            roles.setdefault(letter, key[0])
+    for label in labels:
+        letter = label.split("_")[0]
+        if letter not in CARRYOVER_ROLES:
+            continue
+        base = roles.setdefault(letter, label)
+        if label.startswith(base + "_"):
+            roles[f"{letter} {label[len(base) + 1 :]}"] = label
     return roles
+
+
+def role_text(tag):
+    """What a carry-over tag stands for: ``GN-pretrained, GN live, pre_x2`` for ``a pre_x2``."""
+    letter, _, knob = tag.partition(" ")
+    return CARRYOVER_ROLES[letter] + (f", {knob}" if knob else "")
 
 
 def paired_difference(index, metric, schedule, x_label, y_label):
@@ -432,6 +444,20 @@ CARRYOVER_CLAIMS = (
 )
 
 
+def carryover_comparisons(roles):
+    """(x, y, claim, kind) of the tags in ``roles``: ``CARRYOVER_CLAIMS``, then each knob
+    against the variant it changes, against (c), and against (c) with the same knob."""
+    out = [c for c in CARRYOVER_CLAIMS if c[0] in roles and c[1] in roles]
+    for tag in sorted(t for t in roles if " " in t):
+        letter, knob = tag.split(" ", 1)
+        out.append((tag, letter, f"{knob} helps ({letter})", "directional"))
+        if letter != "c" and "c" in roles:
+            out.append((tag, "c", f"({letter}) with {knob} beats (c) as it is", "directional"))
+        if letter != "c" and f"c {knob}" in roles:
+            out.append((tag, f"c {knob}", f"({letter}) beats (c), both with {knob}", "directional"))
+    return out
+
+
 def carryover_claims(index, metric):
     """(a)-(e) at each schedule, and GN from scratch catching up with GN-pretrained on the
     longest schedule."""
@@ -442,9 +468,7 @@ def carryover_claims(index, metric):
         {k[5] for k in index.keys(metric) if k[0] in roles.values()}, key=schedule_parts
     )
     for schedule in schedules:
-        for x, y, text, kind in CARRYOVER_CLAIMS:
-            if x not in roles or y not in roles:
-                continue
+        for x, y, text, kind in carryover_comparisons(roles):
             est, _ = paired_difference(index, metric, schedule, roles[x], roles[y])
             if est.n == 0:
                 continue

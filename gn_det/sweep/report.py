@@ -9,10 +9,10 @@ import os
 
 from ..utils.atomic_file import atomic_open
 from .claims import (
-    CARRYOVER_CLAIMS,
     CLAIM_FIELDS,
     DEFAULT_SCHEDULE,
     RunIndex,
+    carryover_comparisons,
     carryover_roles,
     judge,
     paired_difference,
@@ -145,7 +145,7 @@ def paired_tables(runs):
     out = []
     for metric in index.metrics():
         roles = carryover_roles(index, metric)
-        comparisons = [(x, y) for x, y, _, _ in CARRYOVER_CLAIMS if x in roles and y in roles]
+        comparisons = [(x, y) for x, y, _, _ in carryover_comparisons(roles)]
         if not comparisons:
             continue
         schedules = sorted(

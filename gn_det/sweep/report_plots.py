@@ -18,13 +18,13 @@ from matplotlib.figure import Figure
 from ..evaluation.plots import _legend, _save
 from . import paper
 from .claims import (
-    CARRYOVER_CLAIMS,
-    CARRYOVER_ROLES,
     DEFAULT_SCHEDULE,
     LOWER_IS_BETTER,
     RunIndex,
+    carryover_comparisons,
     carryover_roles,
     paired_difference,
+    role_text,
     schedule_parts,
 )
 from .stats import mean_ci
@@ -344,7 +344,7 @@ def carryover_figure(index, metric):
     schedules = sorted(
         {k[5] for k in index.keys(metric) if k[0] in roles.values()}, key=schedule_parts
     )
-    fig = Figure(figsize=(13, 5.0))
+    fig = Figure(figsize=(13, 6.0))
     ax, diff_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     letters = sorted(roles)
     width = 0.8 / max(1, len(schedules))
@@ -370,7 +370,7 @@ def carryover_figure(index, metric):
                 capsize=4,
                 label=schedule if i == 0 else None,
             )
-        comparisons = [(x, y) for x, y, _, _ in CARRYOVER_CLAIMS if x in roles and y in roles]
+        comparisons = [(x, y) for x, y, _, _ in carryover_comparisons(roles)]
         for i, (x, y) in enumerate(comparisons):
             est, _ = paired_difference(index, metric, schedule, roles[x], roles[y])
             if est.n == 0:
@@ -386,14 +386,19 @@ def carryover_figure(index, metric):
                 capsize=4,
                 label=schedule if i == 0 else None,
             )
-        diff_ax.set_xticks(range(len(comparisons)), [f"({x})-({y})" for x, y in comparisons])
+        diff_ax.set_xticks(
+            range(len(comparisons)),
+            [f"({x})-({y})" for x, y in comparisons],
+            fontsize="small",
+            rotation=30,
+            ha="right",
+        )
     ax.set_xticks(
         range(len(letters)),
-        [
-            f"({k})\n" + CARRYOVER_ROLES[k].replace(", ", "\n").replace(" distilled to", " to")
-            for k in letters
-        ],
+        [f"({k}) {role_text(k)}" for k in letters],
         fontsize="x-small",
+        rotation=30,
+        ha="right",
     )
     ax.set_ylabel(metric_label(metric))
     ax.set_title("variants: every run, mean and 95% CI", fontsize="medium")

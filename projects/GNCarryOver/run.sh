@@ -14,6 +14,11 @@
 # plateau    the same at PLATEAU_SCALE x the schedule
 # plateau_check  (optional, not in the default list) (a) and (c) at 2 x PLATEAU_SCALE for the
 #            convergence rule, with CHECK_PRE_SEEDS pretraining seeds
+# pretrain_x2  (optional) PRE_X2_NORMS pretrained twice as long (schedule epochs_x2), for the
+#            knobs and the pretraining's own convergence rule
+# knobs      (optional) configs/knobs/<KNOBS>.yaml x PRE_SEEDS x SEEDS at 1x: (a) or (c) with one
+#            setting changed (e.g. a_gn_pretrained_pre_x2: weights of pretrain_x2), each judged
+#            against the variant it changes and against (c)
 # report     tables, plots, paired differences and claims.csv from the committed files
 #
 # Finished runs are skipped, stopped ones resume, failed ones are recorded with their reason
@@ -38,6 +43,8 @@ DISTILL_IMAGE_SIZE=${DISTILL_IMAGE_SIZE:-96}
 PLATEAU_SCALE=${PLATEAU_SCALE:-4}  # x the configs' 1200 iterations; 2x was not yet flat
 EVALS=${EVALS:-6}                  # evaluations per fine-tuning run (the learning curves)
 CHECK_PRE_SEEDS=${CHECK_PRE_SEEDS:-"0"}
+PRE_X2_NORMS=${PRE_X2_NORMS:-"GN BN"}  # pretrain_x2: the backbones pretrained twice as long
+KNOBS=${KNOBS:-"a_gn_pretrained_pre_x2 c_bn_pretrained_frozenbn_pre_x2"}  # configs/knobs/*.yaml
 COMMIT=${COMMIT:-1}
 DRY=${DRY:-0}
 RETRY_FAILED=${RETRY_FAILED:-0}
@@ -68,13 +75,19 @@ commit_with_retries() {  # the lead may be merging: try again for up to 10 minut
   echo "run.sh: could not commit $1; its files are written, commit them later" >&2
 }
 
-pretrain() {
+pretrain() {  # pretrain [NORMS [SWEEP-ARGS...]]: the classifiers whose backbones fine-tuning loads
+  local norms=${1:-"GN BN"}
+  shift $(($# > 0 ? 1 : 0))
   # shellcheck disable=SC2086
   sweep pretrain pretrain --task classification \
     --config-file configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml --output-dir "$OUT/pretrain" \
-    --norms GN BN --batches 32 --seeds $PRE_SEEDS --epochs "$PRE_EPOCHS" --base-batch 32 \
+    --norms $norms --batches 32 --seeds $PRE_SEEDS --epochs "$PRE_EPOCHS" --base-batch 32 \
     --base-lr "$PRE_LR" --tool-args "--num-images $PRE_NUM_IMAGES --image-size $PRE_IMAGE_SIZE" \
-    --rerun-missing backbone.pkl  # fine-tuning needs the weights: retrain on a new machine
+    --rerun-missing backbone.pkl "$@"  # fine-tuning needs the weights: retrain on a new machine
+}
+
+pretrain_x2() {
+  pretrain "$PRE_X2_NORMS" --schedule-scale 2
 }
 
 distill_one() {  # distill_one P: pretraining seed P's BN teacher distilled into GN, its results
@@ -150,6 +163,14 @@ plateau_check() {  # the convergence rule: (a) and (c) at twice the plateau sche
     --schedule-scale $((2 * PLATEAU_SCALE))
 }
 
+knobs() {
+  local configs=() knob
+  for knob in $KNOBS; do configs+=("$CFG/knobs/$knob.yaml"); done
+  # shellcheck disable=SC2086
+  sweep finetune carryover --configs "${configs[@]}" --pretrain-seeds $PRE_SEEDS --seeds $SEEDS \
+    --output-dir "$OUT/finetune" --evals-per-run "$EVALS"
+}
+
 report() {
   for study in pretrain finetune; do
     if [ -f "$RES/$study/runs.csv" ]; then
@@ -162,7 +183,7 @@ steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(pretrain distill finetune plateau report)
 for step in "${steps[@]}"; do
   case $step in
-    pretrain|distill|finetune|plateau|plateau_check|report) "$step" ;;
+    pretrain|pretrain_x2|distill|finetune|plateau|plateau_check|knobs|report) "$step" ;;
     *) echo "run.sh: unknown step $step" >&2; exit 2 ;;
   esac
 done
