@@ -6,9 +6,8 @@ VENV_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.gn_det-setup
 TORCH := torch==2.14.1 torchvision==0.29.1
-# PyTorch's OpenMP threads sleep instead of spinning while they wait: the same results, and no
-# time slices burnt waiting on CPUs shared with other jobs (gn_det/utils/cpu_threads.py).
-export OMP_WAIT_POLICY ?= PASSIVE
+# OpenMP's default waits: on a quiet CPU, OMP_WAIT_POLICY=PASSIVE made the demo x1.16 slower
+# (projects/Performance/README.md); on a busy one, training warns to set it (utils/cpu_threads.py).
 DEMO_CONFIG := configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml
 DEMO_OUT := output/demo
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-# Before PyTorch loads: its OpenMP threads sleep, not spin, while waiting (as `make test`).
+# Before PyTorch loads: its OpenMP threads sleep, not spin, while waiting (the tests start
+# processes that run side by side, like the ones gn_det starts).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,11 +5,12 @@ otherwise). GNU OpenMP's threads spin while they wait for each other, so when ot
 the cores a thread burns its time slices waiting for a descheduled partner, and a 2-thread
 step can take several times as long as a 1-thread one. With ``OMP_WAIT_POLICY=PASSIVE``
 waiting threads sleep: the work is split the same way (the same results, bit for bit, tested)
-and an idle machine still uses every core; what it saves on whole runs is measured by
-projects/Performance/whole_runs.py (see that README). OpenMP reads the policy when
-PyTorch loads, so it belongs in the environment a run starts with: the Makefile sets it, and
-gn_det sets it for the processes it starts (CPU workers of a multi-process run, sweep cells,
-benchmark workers).
+and an idle machine still uses every core, but each wait costs a wake-up: on a quiet 2-core
+machine the 2-thread demo took x1.16 the time (projects/Performance/README.md). So a
+single-process run keeps OpenMP's default and warns when the machine is busy; gn_det sets
+the policy for the processes it starts side by side (CPU workers of a multi-process run,
+sweep cells, benchmark workers), which share the cores. OpenMP reads the policy when PyTorch
+loads, so it belongs in the environment a run starts with.
 """
 
 import os
@@ -38,6 +39,6 @@ def spinning_threads_warning(threads, environ=None, load=None, cores=None):
     return (
         f"the CPU is busy (load average {load:.1f} on {cores} cores) and this run's {threads} "
         f"OpenMP threads spin while they wait for each other, which can make each step several "
-        f"times slower; start it with {WAIT_POLICY}=PASSIVE (same results; `make demo` does) "
-        "or OMP_NUM_THREADS=1"
+        f"times slower; start it with {WAIT_POLICY}=PASSIVE (same results; e.g. "
+        f"`{WAIT_POLICY}=PASSIVE make demo`) or OMP_NUM_THREADS=1"
     )
