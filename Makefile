@@ -27,7 +27,9 @@ demo: setup
 	$(BIN)/python tools/train_net.py --config-file $(DEMO_CONFIG) OUTPUT_DIR $(DEMO_OUT)
 	@PYTHONWARNINGS=ignore $(BIN)/python -m gn_det.cli.summary $(DEMO_OUT)/metrics.json --label demo
 
+# The suite writes about 3 GB under TMPDIR and trains on every core: the log starts with both.
 test: setup
+	@df -h $${TMPDIR:-/tmp} | tail -1; nproc
 	$(BIN)/python -m pytest -q tests
 
 lint: setup
