@@ -9,6 +9,8 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from gn_det.utils.cpu_threads import usable_cpus
+
 from .conftest import REPO
 
 # Tiny, fast training on the small shapes data (CPU, no data-loader workers).
@@ -43,7 +45,7 @@ def run_tool(name, *args, cwd, env=None, timeout=600):
 
 # Tool servers (tests/tool_server.py) that run cases at a time: a case is mostly
 # single-threaded, so two at a time take half the time on a 2-core machine.
-BATCH_WORKERS = max(2, min(8, os.cpu_count() or 2))
+BATCH_WORKERS = max(2, min(8, usable_cpus()))
 TOOL_SERVER = REPO / "tests" / "tool_server.py"
 
 

@@ -15,7 +15,6 @@ import contextlib
 import copy
 import gc
 import io
-import os
 import time
 from importlib.metadata import version
 
@@ -26,6 +25,7 @@ from tabulate import tabulate
 
 from ..evaluation.coco_eval import TASK_FIELDS, evaluate_coco, load_coco_gt
 from ..evaluation.synthetic import synthetic_coco
+from ..utils.cpu_threads import usable_cpus
 from ..utils.errors import GNDetError
 from .arguments import positive
 from .runner import run_cli
@@ -85,7 +85,7 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = usable_cpus()
     print(
         f"pycocotools {version('pycocotools')}, faster-coco-eval "
         f"{version('faster-coco-eval')}, {cpus} CPUs"

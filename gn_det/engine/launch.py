@@ -20,7 +20,7 @@ import torch.multiprocessing as mp
 from detectron2.engine import launch as d2_launch
 
 from ..compat.detectron2_private import set_local_process_group
-from ..utils.cpu_threads import passive_openmp_for_children
+from ..utils.cpu_threads import passive_openmp_for_children, usable_cpus
 from ..utils.errors import INTERRUPTED_EXIT, GNDetError, Interrupted
 
 DEFAULT_TIMEOUT = timedelta(minutes=30)
@@ -169,7 +169,7 @@ def _cpu_worker(
         group = dist.new_group(ranks)
         if machine == machine_rank:
             set_local_process_group(group)
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // num_processes))
+    torch.set_num_threads(max(1, usable_cpus() // num_processes))
     comm.synchronize()
     try:
         main_func(*args)

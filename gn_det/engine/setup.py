@@ -11,7 +11,7 @@ from detectron2.utils.logger import setup_logger
 from ..config import ConfigError, add_gn_det_config
 from ..data import prepare_datasets
 from ..modeling import validate_norm_config
-from ..utils.cpu_threads import spinning_threads_warning
+from ..utils.cpu_threads import spinning_threads_warning, threads_within_quota
 from ..utils.yaml_config import ConfigFileError, read_yaml_config
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,10 @@ def setup_cfg(args):
     cfg.freeze()
     default_setup(cfg, args)
     setup_logger(cfg.OUTPUT_DIR, distributed_rank=comm.get_rank(), name="gn_det")
+    threads = threads_within_quota(torch.get_num_threads())
+    if cfg.MODEL.DEVICE == "cpu" and threads < torch.get_num_threads():
+        logger.info(f"CPU threads: {torch.get_num_threads()} -> {threads} (the CPU quota)")
+        torch.set_num_threads(threads)
     if cfg.MODEL.DEVICE == "cpu" and comm.is_main_process():
         warning = spinning_threads_warning(torch.get_num_threads())
         if warning:

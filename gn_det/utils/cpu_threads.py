@@ -11,11 +11,45 @@ single-process run keeps OpenMP's default and warns when the machine is busy; gn
 the policy for the processes it starts side by side (CPU workers of a multi-process run,
 sweep cells, benchmark workers), which share the cores. OpenMP reads the policy when PyTorch
 loads, so it belongs in the environment a run starts with.
+
+PyTorch starts one thread per core it sees, also in a container whose CPU quota (cgroup
+``cpu.max``) is a few of the host's many cores; ``usable_cpus`` counts the quota too.
 """
 
+import math
 import os
 
 WAIT_POLICY = "OMP_WAIT_POLICY"
+# cgroup v2 quota file, then v1's pair (quota, period): "-1" or "max" mean no quota.
+CGROUP_V2_MAX = "/sys/fs/cgroup/cpu.max"
+CGROUP_V1 = ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read().split()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def cgroup_cpu_quota(v2_max=CGROUP_V2_MAX, v1=CGROUP_V1):
+    """The container's CPU quota in cores (quota / period, rounded up), None without one."""
+    fields = _read(v2_max)
+    if len(fields) != 2:
+        fields = [" ".join(_read(path)) for path in v1]
+    try:
+        quota, period = float(fields[0]), float(fields[1])
+    except (IndexError, ValueError):  # "max", missing or unreadable files
+        return None
+    return max(1, math.ceil(quota / period)) if quota > 0 and period > 0 else None
+
+
+def usable_cpus(quota=None):
+    """Cores this process may run on: its CPU affinity, capped by the container's quota."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    quota = cgroup_cpu_quota() if quota is None else quota
+    return max(1, min(cpus or 1, quota or cpus or 1))
 
 
 def passive_openmp_for_children(environ=None):
@@ -25,13 +59,22 @@ def passive_openmp_for_children(environ=None):
     return environ.setdefault(WAIT_POLICY, "PASSIVE")
 
 
+def threads_within_quota(threads, environ=None, cpus=None):
+    """How many threads a CPU run should use instead of PyTorch's ``threads``: at most the
+    usable cores, unless the user chose with ``OMP_NUM_THREADS``."""
+    environ = os.environ if environ is None else environ
+    if "OMP_NUM_THREADS" in environ:
+        return threads
+    return min(threads, cpus or usable_cpus())
+
+
 def spinning_threads_warning(threads, environ=None, load=None, cores=None):
     """A warning when ``threads`` OpenMP threads that spin while waiting (no passive policy)
     share a machine that is already busy; None otherwise."""
     environ = os.environ if environ is None else environ
     if threads <= 1 or environ.get(WAIT_POLICY, "").upper() == "PASSIVE":
         return None
-    cores = cores or os.cpu_count() or 1
+    cores = cores or usable_cpus()
     if load is None:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     if load < cores:

@@ -1,9 +1,16 @@
 """OpenMP's wait policy for CPU runs: passive in the processes gn_det starts, same results."""
 
+import os
 import subprocess
 import sys
 
-from gn_det.utils.cpu_threads import passive_openmp_for_children, spinning_threads_warning
+from gn_det.utils.cpu_threads import (
+    cgroup_cpu_quota,
+    passive_openmp_for_children,
+    spinning_threads_warning,
+    threads_within_quota,
+    usable_cpus,
+)
 
 # Two OpenMP threads compute a small conv + GN network's gradients; prints their bytes' hash.
 GRADIENTS = """
@@ -41,3 +48,20 @@ def test_spinning_threads_on_a_busy_machine_get_a_warning():
     assert spinning_threads_warning(2, environ={"OMP_WAIT_POLICY": "passive"}, **busy) is None
     assert spinning_threads_warning(1, environ={}, **busy) is None
     assert spinning_threads_warning(2, environ={}, load=0.5, cores=2) is None
+
+
+def test_a_container_quota_caps_the_usable_cpus(tmp_path):
+    v2, quota, period = tmp_path / "cpu.max", tmp_path / "quota", tmp_path / "period"
+    v2.write_text("150000 100000\n")
+    assert cgroup_cpu_quota(v2_max=v2) == 2  # 1.5 cores: 2 threads keep it busy
+    v2.write_text("max 100000\n")
+    assert cgroup_cpu_quota(v2_max=v2) is None
+    quota.write_text("400000\n"), period.write_text("100000\n")
+    assert cgroup_cpu_quota(v2_max=tmp_path / "absent", v1=(quota, period)) == 4
+    quota.write_text("-1\n")
+    assert cgroup_cpu_quota(v2_max=tmp_path / "absent", v1=(quota, period)) is None
+    affinity = len(os.sched_getaffinity(0))
+    assert usable_cpus(quota=1) == 1 and usable_cpus(quota=affinity + 8) == affinity
+    assert threads_within_quota(16, environ={}, cpus=2) == 2  # PyTorch counted the host's cores
+    assert threads_within_quota(16, environ={"OMP_NUM_THREADS": "16"}, cpus=2) == 16
+    assert threads_within_quota(1, environ={}, cpus=2) == 1
