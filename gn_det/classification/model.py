@@ -10,7 +10,7 @@ from detectron2.layers import CNNBlockBase, ShapeSpec
 from detectron2.modeling.backbone import build_resnet_backbone
 from torch import nn
 
-from ..modeling.convert_norm import convert_norms, convs_with_norm
+from ..modeling.convert_norm import set_resnet_norm
 from ..modeling.norm import FROM_SCRATCH_KINDS, NormConfigError, NormSpec
 
 
@@ -59,8 +59,8 @@ class ResNetClassifier(nn.Module):
         super().__init__()
         self.norm = classifier_norm(cfg)
         channels = len(cfg.MODEL.PIXEL_MEAN)
-        self.backbone = build_resnet_backbone(backbone_config(cfg), ShapeSpec(channels=channels))
-        convert_norms(convs_with_norm(self.backbone), self.norm)
+        resnet = build_resnet_backbone(backbone_config(cfg), ShapeSpec(channels=channels))
+        self.backbone = set_resnet_norm(resnet, self.norm)
         zero_init_last_norms(self.backbone)
         width = self.backbone.output_shape()["res5"].channels
         self.fc = nn.Linear(width, num_classes)

@@ -4,8 +4,7 @@ from detectron2.layers import ShapeSpec
 from detectron2.modeling.backbone import build_resnet_backbone
 
 from ..classification.model import backbone_config
-from ..modeling.convert_norm import convert_norms, convs_with_norm
-from ..modeling.weight_standardization import convert_conv_to_ws
+from ..modeling.convert_norm import set_resnet_norm
 
 # The feature maps that distillation matches, from the stem to the last stage.
 STAGES = ("stem", "res2", "res3", "res4", "res5")
@@ -18,7 +17,4 @@ def build_resnet(cfg, spec):
     cfg = backbone_config(cfg)
     cfg.MODEL.RESNETS.OUT_FEATURES = list(STAGES)
     resnet = build_resnet_backbone(cfg, ShapeSpec(channels=len(cfg.MODEL.PIXEL_MEAN)))
-    convert_norms(convs_with_norm(resnet), spec)
-    if spec.ws:
-        resnet = convert_conv_to_ws(resnet)
-    return resnet
+    return set_resnet_norm(resnet, spec)

@@ -58,6 +58,14 @@ def convert_norms(convs, spec):
     return len(convs)
 
 
+def set_resnet_norm(resnet, spec):
+    """Give every norm-carrying conv of ``resnet`` a ``spec`` norm, and Weight Standardization
+    if ``spec.ws``; return the network (the pretraining classifier's and the distillation
+    student's ResNet: one norm everywhere, nothing frozen)."""
+    convert_norms(convs_with_norm(resnet), spec)
+    return convert_conv_to_ws(resnet) if spec.ws else resnet
+
+
 def _head_convs(head, prefix):
     """The convs of an ROI head that carry a norm: its ``conv_norm_relus`` (predictors excluded)."""
     chosen = getattr(head, "conv_norm_relus", None)

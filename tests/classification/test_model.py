@@ -7,7 +7,7 @@ from detectron2.modeling import build_model
 from torch import nn
 
 from gn_det.classification import ResNetClassifier
-from gn_det.modeling import NormConfigError
+from gn_det.modeling import NormConfigError, WSConv2d
 
 from ..conftest import tiny_cfg
 
@@ -45,3 +45,13 @@ def test_forward_gives_loss_in_training_and_logits_in_eval():
 def test_frozen_bn_cannot_be_pretrained():
     with pytest.raises(NormConfigError, match="pretrain with BN"):
         ResNetClassifier(tiny_cfg("MODEL.NORM.TYPE", "FrozenBN"), 5)
+
+
+def test_gn_ws_classifier_standardizes_every_normalized_conv():
+    """GN+WS pretraining trains with Weight Standardization, not plain GN (the sweep's GN+WS
+    cells once trained exactly the GN runs)."""
+    classifier = ResNetClassifier(tiny_cfg("MODEL.NORM.WS", True), 5)
+    normed = [m for m in classifier.backbone.modules() if getattr(m, "norm", None) is not None]
+    assert normed and all(isinstance(m, WSConv2d) for m in normed)
+    plain = ResNetClassifier(tiny_cfg(), 5)
+    assert not any(isinstance(m, WSConv2d) for m in plain.modules())
