@@ -62,6 +62,9 @@ def test_readme_tables_are_rows_of_the_committed_tables(readme):
         assert [r for r in rows if r not in committed] == []
 
 
-def test_the_batch_size_study_readme_marks_its_copied_table():
-    readme = ROOT / "projects/BatchSizeStudy/README.md"
-    assert [t.name for t, _ in copied_tables(readme)] == ["tables.md"]
+@pytest.mark.parametrize("study", ["BatchSizeStudy", "GNCarryOver"])
+def test_a_study_readme_shows_every_results_folder(study):
+    readme = ROOT / "projects" / study / "README.md"
+    shown = {t.parent.name for t, _ in copied_tables(readme)}
+    folders = {p.parent.name for p in (readme.parent / "results").glob("*/tables.md")}
+    assert folders and shown == folders
