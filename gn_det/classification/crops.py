@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from ..data.shapes import GENERATOR_VERSION, render_image
+from ..utils.atomic_file import atomic_open
 
 # Seed streams of the classification splits (the detection splits use 0 and 1).
 CROP_SPLITS = {"train": 100, "val": 101}
@@ -52,7 +53,6 @@ def shape_crops(root, split, size, num_images):
                 return cached["crops"], cached["labels"]
     crops, labels = render_crops(split, num_images, size)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, crops=crops, labels=labels, params=json.dumps(params))
-    tmp.replace(path)
+    with atomic_open(path) as f:  # runs started together each write a file of their own
+        np.savez(f, crops=crops, labels=labels, params=json.dumps(params))
     return crops, labels

@@ -1,7 +1,10 @@
 """Shapes crops: deterministic, cached, and a split of their own."""
 
+import threading
+
 import numpy as np
 
+from gn_det.classification import crops as crops_module
 from gn_det.classification.crops import render_crops, shape_crops
 from gn_det.data.shapes import SHAPE_CLASSES
 
@@ -31,3 +34,34 @@ def test_cached_crops_are_reused_and_match(tmp_path):
     assert files[0].stat().st_mtime_ns == mtime
     np.testing.assert_array_equal(crops, cached)
     np.testing.assert_array_equal(labels, cached_labels)
+
+
+def test_runs_that_make_the_cache_together_all_succeed(tmp_path, monkeypatch):
+    """Two runs of a sweep start at once on a fresh machine: both write the cache, and a
+    shared temporary file would be renamed away under the second writer."""
+    real_savez, together = np.savez, threading.Barrier(3)
+
+    def savez_together(*args, **kwargs):  # every writer has written before any renames
+        real_savez(*args, **kwargs)
+        together.wait(timeout=30)
+
+    monkeypatch.setattr(crops_module.np, "savez", savez_together)
+    results, errors = [], []
+
+    def make_cache():
+        try:
+            results.append(shape_crops(tmp_path, "val", 16, 2))
+        except Exception as e:  # reported by the assertion below
+            errors.append(e)
+
+    writers = [threading.Thread(target=make_cache) for _ in range(3)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    assert errors == [] and len(results) == 3
+    monkeypatch.undo()
+    cached, labels = shape_crops(tmp_path, "val", 16, 2)
+    np.testing.assert_array_equal(cached, results[0][0])
+    np.testing.assert_array_equal(labels, results[0][1])
+    assert [p.name for p in tmp_path.iterdir()] == ["val_16px_2.npz"]
