@@ -316,7 +316,7 @@ def curves_figure(curves, metric):
                 color=color,
                 marker=".",
                 linestyle=_linestyle(line[3]),
-                label=_line_label(*line) + f" ({len(seeds)} runs)",
+                label=_line_label(*line) + f" ({len(seeds)} run{'s' * (len(seeds) != 1)})",
             )
             if len(seeds) > 1:
                 ax.fill_between(
