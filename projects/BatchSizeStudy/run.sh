@@ -47,7 +47,10 @@ CONVERGENCE_SCALE=${CONVERGENCE_SCALE:-2}  # doubled schedule at the largest bat
 # Detection (tools/train_net.py): Mask R-CNN of the tiny config, 200 shapes_val images.
 DET_NORMS=${DET_NORMS:-"BN GN GN+WS"}
 DET_BATCHES=${DET_BATCHES:-"8 4 2 1"}
-DET_TRAIN_IMAGES=${DET_TRAIN_IMAGES:-4000}  # images per cell (4 epochs of shapes_train)
+DET_TRAIN_IMAGES=${DET_TRAIN_IMAGES:-4000}  # images per cell (4 epochs of shapes_train); PILOT
+                                            # (results/detection, 2 runs at 8): no plateau, box
+                                            # AP still +10-15 per 1,000 images. Raise it, into
+                                            # new RES and OUT folders, before the full step
 DET_EVALS=${DET_EVALS:-4}                   # evaluations per run (the learning curve)
 DET_IMAGE_SIZE=${DET_IMAGE_SIZE:-128}       # train and test side (the demo's 128 px)
 
