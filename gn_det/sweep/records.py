@@ -1,14 +1,17 @@
 """The committed results of a study (``--results-dir``), apart from the scratch run folders:
 
 - ``runs.csv``: one row per run and metric, written as each run finishes (rows of earlier
-  runs and sweeps are kept; a run that is recorded again replaces its rows);
+  runs and sweeps are kept; a run that is recorded again replaces its rows; sweeps that
+  share the folder take turns, so none loses another's rows);
 - ``curves.csv``: every run's learning curve (validation metric vs iteration and epoch).
 
 Both are the input of the report (``report.py``): everything else in the folder is made from
 them, so a fresh clone regenerates every table, plot and claim without the run folders.
 """
 
+import contextlib
 import csv
+import fcntl
 import math
 import os
 
@@ -139,6 +142,18 @@ def write_csv(path, fields, rows):
     return path
 
 
+@contextlib.contextmanager
+def _folder_lock(folder):
+    """Hold an exclusive flock on ``folder`` itself (no lock file to commit): two sweeps that
+    record into one results folder read, change and rewrite runs.csv one after the other."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 class StudyRecords:
     """``runs.csv`` and ``curves.csv`` of one results folder."""
 
@@ -162,6 +177,10 @@ class StudyRecords:
         failed run) and its ``curve`` [(iteration, epoch, metric, value)] into curves.csv,
         replacing the rows it had."""
         os.makedirs(self.dir, exist_ok=True)
+        with _folder_lock(self.dir):
+            self._record(fields, metrics, values, wall_s, status, reason, curve)
+
+    def _record(self, fields, metrics, values, wall_s, status, reason, curve):
         key = run_key(fields)
         rows = [r for r in self.runs() if run_key(r) != key]
         for metric in metrics:

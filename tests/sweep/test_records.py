@@ -1,6 +1,8 @@
 """runs.csv and curves.csv: one row per run and metric, replaced when a run is recorded again;
 files that are not results are refused with the file and line."""
 
+import multiprocessing
+
 import pytest
 
 from gn_det.sweep import Cell, StudyRecords, SweepError
@@ -65,3 +67,30 @@ def test_bad_results_files_are_refused(tmp_path):
     path.write_text(path.read_text().replace(",2,", ",two,"))
     with pytest.raises(SweepError, match=r"runs.csv line 2: batch 'two' is not an integer"):
         records.runs()
+
+
+def _record_runs(results_dir, norm, count):
+    records = StudyRecords(results_dir)
+    for seed in range(count):
+        fields = run_fields("det", Cell(norm, 8, seed=seed, schedule="epochs"), "475it")
+        records.record(fields, ("bbox_ap",), {"bbox_ap": float(seed)}, wall_s=1.0)
+
+
+def test_sweeps_recording_into_one_folder_keep_every_row(tmp_path):
+    """Each record rewrites runs.csv from what it read: without taking turns, two sweeps
+    into one results folder would drop each other's rows."""
+    results_dir = str(tmp_path / "res")
+    StudyRecords(results_dir).record(
+        run_fields("det", Cell("BN", 1, seed=0, schedule="epochs"), "1it"), ("bbox_ap",), {}
+    )
+    context = multiprocessing.get_context("fork")
+    sweeps = [
+        context.Process(target=_record_runs, args=(results_dir, norm, 40))
+        for norm in ("GN", "LN", "IN", "GN+WS")
+    ]
+    for sweep in sweeps:
+        sweep.start()
+    for sweep in sweeps:
+        sweep.join(60)
+    assert [s.exitcode for s in sweeps] == [0, 0, 0, 0]
+    assert len(StudyRecords(results_dir).runs()) == 1 + 4 * 40
