@@ -178,28 +178,25 @@ class StudyRecords:
         replacing the rows it had."""
         os.makedirs(self.dir, exist_ok=True)
         with _folder_lock(self.dir):
-            self._record(fields, metrics, values, wall_s, status, reason, curve)
-
-    def _record(self, fields, metrics, values, wall_s, status, reason, curve):
-        key = run_key(fields)
-        rows = [r for r in self.runs() if run_key(r) != key]
-        for metric in metrics:
-            value = values.get(metric) if status == "done" else None
-            rows.append(
-                {
-                    **fields,
-                    "metric": metric,
-                    "value": value,
-                    "wall_s": wall_s,
-                    "status": status,
-                    "reason": reason,
-                }
-            )
-        write_csv(self.runs_path, RUN_FIELDS, rows)
-        points = [r for r in self.curves() if run_key(r) != key]
-        points += [
-            {**fields, "iteration": it, "epoch": ep, "metric": m, "value": v}
-            for it, ep, m, v in curve
-        ]
-        if points or os.path.isfile(self.curves_path):
-            write_csv(self.curves_path, CURVE_FIELDS, points)
+            key = run_key(fields)
+            rows = [r for r in self.runs() if run_key(r) != key]
+            for metric in metrics:
+                value = values.get(metric) if status == "done" else None
+                rows.append(
+                    {
+                        **fields,
+                        "metric": metric,
+                        "value": value,
+                        "wall_s": wall_s,
+                        "status": status,
+                        "reason": reason,
+                    }
+                )
+            write_csv(self.runs_path, RUN_FIELDS, rows)
+            points = [r for r in self.curves() if run_key(r) != key]
+            points += [
+                {**fields, "iteration": it, "epoch": ep, "metric": m, "value": v}
+                for it, ep, m, v in curve
+            ]
+            if points or os.path.isfile(self.curves_path):
+                write_csv(self.curves_path, CURVE_FIELDS, points)
