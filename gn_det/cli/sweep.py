@@ -9,7 +9,8 @@ paper's batch-size curve, group ablation and carry-over for any config and data.
         --norms GN --batches 32 --groups 1 2 4 8 16 32 64 --base-batch 32 --base-lr 0.05
     python tools/sweep.py --configs a.yaml b.yaml --pretrain-seeds 0 1 --seeds 0 1 2 \
         --output-dir D --results-dir R          # config variants (fine-tunings) x seeds
-    python tools/sweep.py --report-only --results-dir projects/X/detection
+    python tools/sweep.py --report-only --results-dir projects/X/detection \
+        --sync-readme projects/X/README.md      # README tables copied from tables.md
 
 Every run is a normal run of tools/train_net.py (detection) or tools/pretrain_backbone.py
 (classification) in ``<output-dir>/<cell>[_s<seed>]``: learning rate scaled linearly with
@@ -37,6 +38,7 @@ from ..sweep import (
     load_variants,
     markdown_table,
     plot_sweep,
+    sync_readme,
     validate_cells,
     variant_cells,
     write_report,
@@ -175,6 +177,14 @@ def parse_args(argv=None):
         help="no training: rewrite results.csv and plots of --output-dir from its "
         "folders and/or the report of --results-dir from its CSV files",
     )
+    p.add_argument(
+        "--sync-readme",
+        nargs="+",
+        metavar="README",
+        default=[],
+        help="with --report-only: rewrite these READMEs' tables marked '<!-- rows from "
+        "results/<study>/tables.md -->' from those tables.md files (after the report)",
+    )
     p.add_argument("opts", nargs=argparse.REMAINDER, help="KEY VALUE config overrides")
     return checked_args(p, argv)
 
@@ -239,8 +249,10 @@ def _stop(signum, frame):
 
 def report_only(args):
     """--report-only: the scratch folder's results.csv/plots and/or the study's report."""
-    if not args.output_dir and not args.results_dir:
-        raise SweepError("--report-only needs --results-dir (or --output-dir with --config-file)")
+    if not args.output_dir and not args.results_dir and not args.sync_readme:
+        raise SweepError(
+            "--report-only needs --results-dir, --sync-readme, or --output-dir with --config-file"
+        )
     if args.output_dir and (args.config_file or args.configs):
         if not os.path.isdir(args.output_dir):
             raise SweepError(f"--output-dir {args.output_dir} does not exist: nothing to report")
@@ -252,6 +264,8 @@ def report_only(args):
                 print_scratch_report(sweep, rows, args.output_dir)
     if args.results_dir:
         print(write_report(args.results_dir))
+    for readme in args.sync_readme:
+        print(f"sweep: {readme}: {sync_readme(readme)} copied rows changed")
 
 
 def print_scratch_report(sweep, rows, out_dir):
@@ -263,6 +277,8 @@ def print_scratch_report(sweep, rows, out_dir):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.sync_readme and not args.report_only:
+        raise SweepError("--sync-readme goes with --report-only")
     if args.report_only:
         return report_only(args)
     if not args.config_file and not args.configs:

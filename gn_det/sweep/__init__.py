@@ -4,6 +4,7 @@ committed study results, statistics, plots and claims (tools/sweep.py)."""
 from .claims import judge
 from .grid import Cell, SweepError, build_grid
 from .plots import plot_sweep
+from .readme_rows import sync_readme
 from .records import StudyRecords
 from .report import write_report
 from .results import markdown_table, read_results, write_results
@@ -36,6 +37,7 @@ __all__ = [
     "load_variants",
     "markdown_table",
     "plot_sweep",
+    "sync_readme",
     "read_results",
     "validate_cells",
     "variant_cells",

@@ -3,12 +3,11 @@ summary.csv match the report made from runs.csv alone, and every table a README 
 a tables.md (marked ``<!-- rows from results/<study>/tables.md -->``) is rows of that file.
 So no number in a results folder or README can have been edited by hand."""
 
-import re
 from pathlib import Path
 
 import pytest
 
-from gn_det.sweep import StudyRecords
+from gn_det.sweep import StudyRecords, readme_rows
 from gn_det.sweep.claims import CLAIM_FIELDS, judge
 from gn_det.sweep.records import write_csv
 from gn_det.sweep.report import report_markdown
@@ -16,7 +15,6 @@ from gn_det.sweep.summary import SUMMARY_FIELDS, summarize
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = sorted(p.parent for p in ROOT.glob("projects/*/results/*/runs.csv"))
-MARKER = re.compile(r"<!-- rows from (\S+/tables\.md) -->")
 
 
 def _name(folder):
@@ -38,17 +36,8 @@ def test_committed_report_is_what_runs_csv_gives(folder, tmp_path):
 def copied_tables(readme):
     """(tables.md path, [table rows]) for every marked table of a README."""
     lines = readme.read_text().splitlines()
-    for i, line in enumerate(lines):
-        match = MARKER.search(line)
-        if match:
-            rows = []
-            for row in lines[i + 1 :]:
-                if not row.startswith("|"):
-                    if rows:
-                        break
-                    continue
-                rows.append(row)
-            yield readme.parent / match.group(1), rows
+    for tables, rows in readme_rows.copied_tables(lines):
+        yield readme.parent / tables, [lines[i] for i in rows]
 
 
 READMES = sorted(ROOT.glob("projects/*/README.md"))

@@ -1,0 +1,98 @@
+"""README tables copied from a study's tables.md, found by their marker and brought up to date.
+
+A README marks a copied table with ``<!-- rows from results/<study>/tables.md -->`` (the path
+relative to the README). ``sync_readme`` replaces each copied row by the row of tables.md
+under the same header that shares its leading label cells, so no README number is typed by
+hand.
+"""
+
+import os
+import re
+
+from ..utils.atomic_file import atomic_open
+from .grid import SweepError
+
+MARKER = re.compile(r"<!-- rows from (\S+/tables\.md) -->")
+
+
+def _cells(row):
+    return [c.strip() for c in row.strip().strip("|").split("|")]
+
+
+def _shared_prefix(a, b):
+    """How many leading cells rows ``a`` and ``b`` have in common."""
+    n = 0
+    for x, y in zip(_cells(a), _cells(b)):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def copied_tables(lines):
+    """(tables.md path as written, [index of each table line]) for every marker in ``lines``."""
+    for i, line in enumerate(lines):
+        match = MARKER.search(line)
+        if match:
+            rows = []
+            for j in range(i + 1, len(lines)):
+                if not lines[j].startswith("|"):
+                    if rows:
+                        break
+                    continue
+                rows.append(j)
+            yield match.group(1), rows
+
+
+def markdown_tables(lines):
+    """Every table of ``lines``: lists of consecutive lines that start with ``|``."""
+    tables, current = [], []
+    for line in lines + [""]:
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def current_row(row, header, tables, where):
+    """The row of ``tables`` under ``header`` that shares the most leading cells (at least
+    the first, its label) with ``row``; SweepError if there is none, or a tie."""
+    rows = {r for t in tables if t[0] == header for r in t[2:]}
+    best = max((_shared_prefix(row, r) for r in rows), default=0)
+    found = [r for r in rows if _shared_prefix(row, r) == best]
+    if best == 0:
+        label = _cells(row)[0]
+        raise SweepError(f"{where}: no row under the same header starts with {label!r}")
+    if len(found) != 1:
+        shared = " | ".join(_cells(row)[:best])
+        raise SweepError(
+            f"{where}: {len(found)} rows under the same header start with {shared!r}; "
+            "expected exactly one"
+        )
+    return found[0]
+
+
+def sync_readme(path):
+    """Rewrite the copied tables of the README at ``path`` from their tables.md files;
+    returns the number of rows that changed."""
+    if not os.path.isfile(path):
+        raise SweepError(f"--sync-readme {path}: no such file")
+    with open(path) as f:
+        lines = f.read().splitlines()
+    changed = 0
+    for tables_path, rows in copied_tables(lines):
+        source = os.path.join(os.path.dirname(path), tables_path)
+        if not os.path.isfile(source):
+            raise SweepError(f"{path}: the marker names {tables_path}, which does not exist")
+        with open(source) as f:
+            tables = markdown_tables(f.read().splitlines())
+        header = lines[rows[0]] if rows else None
+        for i in rows[2:]:
+            new = current_row(lines[i], header, tables, f"{path}, line {i + 1} ({tables_path})")
+            changed += new != lines[i]
+            lines[i] = new
+    with atomic_open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return changed

@@ -1,0 +1,79 @@
+import pytest
+
+from gn_det.cli.sweep import main
+from gn_det.sweep import SweepError, sync_readme
+
+TABLES = """Generated; do not edit.
+
+| norm | batch 32 | batch 2 |
+|---|---|---|
+| BN | 4.06 ± 2.20 (n=3) | 7.38 ± 2.23 (n=3) |
+| GN | 5.25 ± 0.87 (n=5) | 4.30 ± 2.92 (n=3) |
+
+| norm | groups | top-1 error (%) |
+|---|---|---|
+| GN | G=64 | 4.30 ± 0.76 (n=3) |
+| GN | G=32 | 5.25 ± 0.87 (n=5) |
+"""
+
+README = """# Study
+
+<!-- rows from results/batch/tables.md -->
+
+| norm | batch 32 | batch 2 |
+|---|---|---|
+| GN | 5.13 ± 0.96 (n=3) | 4.30 ± 2.92 (n=3) |
+
+Prose between tables.
+
+<!-- rows from results/batch/tables.md -->
+
+| norm | groups | top-1 error (%) |
+|---|---|---|
+| GN | G=32 | 5.13 ± 0.96 (n=3) |
+| GN | G=64 | 4.30 ± 0.76 (n=3) |
+"""
+
+
+def study(tmp_path, readme=README, tables=TABLES):
+    (tmp_path / "results" / "batch").mkdir(parents=True)
+    (tmp_path / "results" / "batch" / "tables.md").write_text(tables)
+    path = tmp_path / "README.md"
+    path.write_text(readme)
+    return path
+
+
+def test_copied_rows_take_the_current_numbers_of_their_label(tmp_path):
+    path = study(tmp_path)
+    assert sync_readme(str(path)) == 2
+    text = path.read_text()
+    assert "| GN | 5.25 ± 0.87 (n=5) | 4.30 ± 2.92 (n=3) |" in text
+    assert "| GN | G=32 | 5.25 ± 0.87 (n=5) |" in text
+    assert "5.13" not in text
+    assert "| BN |" not in text  # rows the README left out stay out
+    assert "Prose between tables." in text
+    assert sync_readme(str(path)) == 0
+
+
+def test_a_row_whose_label_is_gone_is_an_error_naming_the_line(tmp_path):
+    path = study(tmp_path, README.replace("| GN | G=64 |", "| GN | G=16 |"))
+    with pytest.raises(SweepError, match=r"README.md, line 16 .*2 rows .* start with 'GN'"):
+        sync_readme(str(path))
+    path = study(tmp_path / "b", README.replace("| GN | G=32 |", "| LN | G=32 |"))
+    with pytest.raises(SweepError, match=r"line 15 .*no row .* starts with 'LN'"):
+        sync_readme(str(path))
+    assert "5.13" in path.read_text()  # nothing written
+
+
+def test_a_marker_naming_a_missing_tables_file_is_an_error(tmp_path):
+    path = study(tmp_path, README.replace("results/batch/", "results/other/"))
+    with pytest.raises(SweepError, match="results/other/tables.md, which does not exist"):
+        sync_readme(str(path))
+
+
+def test_the_cli_syncs_with_report_only_and_only_with_it(tmp_path, capsys):
+    path = study(tmp_path)
+    with pytest.raises(SweepError, match="goes with --report-only"):
+        main(["--sync-readme", str(path)])
+    main(["--report-only", "--sync-readme", str(path)])
+    assert "2 copied rows changed" in capsys.readouterr().out
