@@ -29,6 +29,14 @@ def _shared_prefix(a, b):
     return n
 
 
+def _read_lines(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().splitlines()
+    except UnicodeDecodeError as e:
+        raise SweepError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
 def copied_tables(lines):
     """(tables.md path as written, [index of each table line]) for every marker in ``lines``."""
     for i, line in enumerate(lines):
@@ -79,15 +87,13 @@ def sync_readme(path):
     returns the number of rows that changed."""
     if not os.path.isfile(path):
         raise SweepError(f"--sync-readme {path}: no such file")
-    with open(path) as f:
-        lines = f.read().splitlines()
+    lines = _read_lines(path)
     changed = 0
     for tables_path, rows in copied_tables(lines):
         source = os.path.join(os.path.dirname(path), tables_path)
         if not os.path.isfile(source):
             raise SweepError(f"{path}: the marker names {tables_path}, which does not exist")
-        with open(source) as f:
-            tables = markdown_tables(f.read().splitlines())
+        tables = markdown_tables(_read_lines(source))
         header = lines[rows[0]] if rows else None
         for i in rows[2:]:
             new = current_row(lines[i], header, tables, f"{path}, line {i + 1} ({tables_path})")

@@ -71,6 +71,13 @@ def test_a_marker_naming_a_missing_tables_file_is_an_error(tmp_path):
         sync_readme(str(path))
 
 
+def test_a_readme_that_is_not_text_is_an_error(tmp_path):
+    path = tmp_path / "README.md"
+    path.write_bytes(b"\xff\xfe<!-- rows from results/batch/tables.md -->\n")
+    with pytest.raises(SweepError, match="not UTF-8 text"):
+        sync_readme(str(path))
+
+
 def test_the_cli_syncs_with_report_only_and_only_with_it(tmp_path, capsys):
     path = study(tmp_path)
     with pytest.raises(SweepError, match="goes with --report-only"):
