@@ -67,16 +67,16 @@ def markdown_tables(lines):
 def current_row(row, header, tables, where):
     """The row of ``tables`` under ``header`` that shares the most leading cells (at least
     the first, its label) with ``row``; SweepError if there is none, or a tie."""
-    rows = {r for t in tables if t[0] == header for r in t[2:]}
-    best = max((_shared_prefix(row, r) for r in rows), default=0)
-    found = [r for r in rows if _shared_prefix(row, r) == best]
+    shared = {r: _shared_prefix(row, r) for t in tables if t[0] == header for r in t[2:]}
+    best = max(shared.values(), default=0)
+    found = [r for r, n in shared.items() if n == best]
     if best == 0:
         label = _cells(row)[0]
         raise SweepError(f"{where}: no row under the same header starts with {label!r}")
     if len(found) != 1:
-        shared = " | ".join(_cells(row)[:best])
+        labels = " | ".join(_cells(row)[:best])
         raise SweepError(
-            f"{where}: {len(found)} rows under the same header start with {shared!r}; "
+            f"{where}: {len(found)} rows under the same header start with {labels!r}; "
             "expected exactly one"
         )
     return found[0]
@@ -84,9 +84,9 @@ def current_row(row, header, tables, where):
 
 def sync_readme(path):
     """Rewrite the copied tables of the README at ``path`` from their tables.md files;
-    returns the number of rows that changed."""
+    returns the number of rows that changed (the file is written only if some did)."""
     if not os.path.isfile(path):
-        raise SweepError(f"--sync-readme {path}: no such file")
+        raise SweepError(f"{path}: no such README")
     lines = _read_lines(path)
     changed = 0
     for tables_path, rows in copied_tables(lines):
@@ -99,6 +99,7 @@ def sync_readme(path):
             new = current_row(lines[i], header, tables, f"{path}, line {i + 1} ({tables_path})")
             changed += new != lines[i]
             lines[i] = new
-    with atomic_open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    if changed:
+        with atomic_open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
     return changed
