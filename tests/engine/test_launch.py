@@ -2,6 +2,7 @@
 
 import json
 import multiprocessing
+import os
 import signal
 import sys
 import time
@@ -85,6 +86,18 @@ def test_an_input_error_in_a_worker_is_one_line(tmp_path, capfd):
     assert time.monotonic() - start < STOP_WAIT_S
     err = capfd.readouterr().err
     assert "error:" not in err and "Traceback" not in err
+
+
+def rank_1_dies(how):
+    if comm.get_rank() == 1:
+        os.kill(os.getpid(), signal.SIGABRT) if how == "signal" else os._exit(3)
+    comm.synchronize()
+
+
+@pytest.mark.parametrize("how, status", [("signal", "signal SIGABRT"), ("exit", "exit code 3")])
+def test_a_worker_that_dies_is_named_with_how_it_ended(how, status):
+    with pytest.raises(LaunchError, match=f"^process 1 of 2 stopped with {status}$"):
+        launch(rank_1_dies, 2, dist_url="auto", args=(how,), cpu=True)
 
 
 def interrupted_on_rank_0():

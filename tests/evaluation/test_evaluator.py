@@ -12,6 +12,7 @@ import torch.multiprocessing as mp
 from detectron2.data import DatasetCatalog
 from detectron2.structures import Boxes, Instances
 
+from gn_det.engine.launch import end_process_group
 from gn_det.evaluation.evaluator import FastCOCOEvaluator, build_coco_evaluator
 from gn_det.evaluation.metrics_file import read_metrics
 
@@ -134,7 +135,7 @@ def _gather_worker(rank, init_file, name, json_file, image_root, out_dir):
         with open(os.path.join(out_dir, f"rank{rank}.json"), "w") as f:
             json.dump(results, f)
     finally:
-        dist.destroy_process_group()
+        end_process_group()
 
 
 def test_distributed_results_are_gathered_on_the_main_process(val, tmp_path):
