@@ -89,8 +89,10 @@ def test_an_input_error_in_a_worker_is_one_line(tmp_path, capfd):
 
 
 def rank_1_dies(how):
+    if comm.get_rank() == 1 and how == "signal":
+        os.kill(os.getpid(), signal.SIGABRT)
     if comm.get_rank() == 1:
-        os.kill(os.getpid(), signal.SIGABRT) if how == "signal" else os._exit(3)
+        os._exit(3)
     comm.synchronize()
 
 
