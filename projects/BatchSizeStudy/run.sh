@@ -43,6 +43,8 @@ CLS_ITERS_BATCHES=${CLS_ITERS_BATCHES:-"32 2"}  # equal iterations (those of bat
 GN_GROUPS=${GN_GROUPS:-"1 2 4 8 16 32 64"}
 CHANNELS_PER_GROUP=${CHANNELS_PER_GROUP:-"1 2 4 8 16 32 64"}  # all divide 64..512 channels
 CONVERGENCE_SCALE=${CONVERGENCE_SCALE:-2}  # doubled schedule at the largest batch
+CONVERGENCE_BATCHES=${CONVERGENCE_BATCHES:-32}  # "32 2": also the smallest, so that "flat"
+                                                # is tested on the doubled schedule too
 
 # Detection (tools/train_net.py): Mask R-CNN of the tiny config, 200 shapes_val images.
 DET_NORMS=${DET_NORMS:-"BN GN GN+WS"}
@@ -93,10 +95,10 @@ iters() {  # BN and GN at 32 and 2 with the iterations of batch 32: batch size v
     --tool-args "--image-size $CLS_IMAGE_SIZE --num-images $CLS_NUM_IMAGES"
 }
 
-convergence() {  # every norm at batch 32 with twice the epochs
+convergence() {  # every norm at CONVERGENCE_BATCHES (32) with twice the epochs
   # shellcheck disable=SC2086
   run_sweep classification batch --task classification --config-file "$CONFIG" \
-    --output-dir "$OUT/classification" --norms $CLS_NORMS --batches 32 \
+    --output-dir "$OUT/classification" --norms $CLS_NORMS --batches $CONVERGENCE_BATCHES \
     --schedule-scale "$CONVERGENCE_SCALE" --epochs "$CLS_EPOCHS" --base-batch 32 \
     --base-lr "$CLS_BASE_LR" \
     --tool-args "--image-size $CLS_IMAGE_SIZE --num-images $CLS_NUM_IMAGES"
