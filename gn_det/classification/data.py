@@ -2,6 +2,8 @@
 
 import os
 
+import numpy as np
+
 from ..data.datasets import datasets_root
 from ..data.shapes import SHAPE_CLASSES
 from .crops import shape_crops
@@ -20,11 +22,20 @@ def classification_data(source, image_size, num_images=SHAPES_TRAIN_IMAGES):
         root = os.path.join(datasets_root(), "shapes_crops")
         train = shape_crops(root, "train", image_size, num_images)
         val = shape_crops(root, "val", image_size, max(num_images // 5, 1))
-        return train, val, list(SHAPE_CLASSES)
+        return contiguous(train), contiguous(val), list(SHAPE_CLASSES)
     classes = folder_classes(source)
     train = read_split(source, "train", classes, image_size)
     val = read_split(source, "val", classes, image_size)
-    return train, val, classes
+    return contiguous(train), contiguous(val), classes
+
+
+def contiguous(split):
+    """``split`` with its images C-contiguous (N x C x H x W in memory). Images stacked from
+    transposed H x W x C arrays (just rendered, or read from files) have channels-last strides,
+    the convolutions then take another path, and a seeded run ends elsewhere than the same run
+    on cached (C-contiguous) crops."""
+    images, labels = split
+    return np.ascontiguousarray(images), labels
 
 
 def pretrain_config(
