@@ -170,6 +170,21 @@ def parse_args(argv=None):
         "folder here holding FILE, an output a later step needs (e.g. backbone.pkl on a new "
         "machine); its rows are replaced",
     )
+    p.add_argument(
+        "--rerun",
+        nargs="+",
+        metavar="RUN",
+        default=[],
+        help="run these finished runs (by run folder name, e.g. GN_b32_g1_s0) again from "
+        "scratch, for a cause found in how they ran, and replace their rows in --results-dir; "
+        "the old folder is kept as <folder>.replaced. Needs --rerun-reason",
+    )
+    p.add_argument(
+        "--rerun-reason",
+        default="",
+        help="why the --rerun runs are replaced; written into their rows' reason with the "
+        "values they replace",
+    )
     p.add_argument("--dry-run", action="store_true", help="validate and list cells; run none")
     p.add_argument(
         "--report-only",
@@ -200,6 +215,8 @@ def make_sweep(args):
         study=args.study,
         after_run=args.after_run,
         rerun_missing=args.rerun_missing,
+        rerun=args.rerun,
+        rerun_reason=args.rerun_reason,
     )
     if args.configs:
         if (

@@ -10,6 +10,7 @@ command runs (e.g. a git commit).
 
 import json
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -23,6 +24,8 @@ from .results import read_results, write_results
 
 CELL_STATE = "sweep_cell.json"
 CELL_LOG = "sweep.log"
+# In the folder of a run that replaces a finished one (``rerun``): why, and what it replaces.
+RERUN_NOTE = "rerun.txt"
 # Exit statuses of a run that was stopped rather than failed: Ctrl-C in the tools (130) and
 # death by a signal (negative): the run stays unfinished and resumes next time.
 STOPPED = 130
@@ -90,6 +93,15 @@ def write_state(folder, state):
         json.dump(state, f, indent=1)
 
 
+def _rerun_note(folder):
+    """The note of a run that replaced a finished one ("" for any other run)."""
+    path = os.path.join(folder, RERUN_NOTE)
+    if not os.path.isfile(path):
+        return ""
+    with open(path) as f:
+        return f.read().strip()
+
+
 def _duration(seconds):
     m, s = divmod(int(round(seconds)), 60)
     return f"{m // 60}h{m % 60:02d}m" if m >= 60 else f"{m}m{s:02d}s"
@@ -115,6 +127,8 @@ class Sweep:
         study="",
         after_run="",
         rerun_missing="",
+        rerun=(),
+        rerun_reason="",
     ):
         self.task, self.cells, self.out_dir = task, list(cells), out_dir
         self.invalid = dict(invalid or {})
@@ -122,12 +136,52 @@ class Sweep:
         self.jobs = max(1, int(jobs))
         self.records, self.study, self.after_run = records, study or task.name, after_run
         self.rerun_missing = rerun_missing  # an output file a later step needs (backbone.pkl)
+        self.rerun = self._rerun_cells(rerun, rerun_reason)  # finished runs to run again
         self.csv_path = os.path.join(out_dir, "results.csv")
         self._stopping = threading.Event()
         self._record_lock = threading.Lock()
 
     def folder(self, cell):
         return os.path.join(self.out_dir, cell.name)
+
+    def _rerun_cells(self, names, reason):
+        """The cells named in ``names``; SweepError for a name that is not a run of the grid
+        or a rerun without a reason (the replaced row must say why it was replaced)."""
+        by_name = {cell.name: cell for cell in self.cells}
+        unknown = [name for name in names if name not in by_name]
+        if unknown:
+            raise SweepError(
+                f"--rerun {' '.join(unknown)}: not a run of this sweep "
+                f"(its runs: {', '.join(sorted(by_name))})"
+            )
+        if names and not reason.strip():
+            raise SweepError("--rerun needs --rerun-reason: why the finished runs are replaced")
+        return {by_name[name]: reason.strip() for name in names}
+
+    def _start_reruns(self):
+        """Move each rerun cell's finished folder aside (to ``<folder>.replaced``) and leave a
+        note saying why and what the new run replaces; a rerun already started (its folder
+        has the note) resumes or stays finished, so the same command can be run again."""
+        recorded = {}
+        if self.records is not None:
+            for r in self.records.runs():
+                if r["status"] == "done":
+                    recorded.setdefault(run_key(r), []).append(f"{r['metric']} {r['value']:g}")
+        for cell, reason in self.rerun.items():
+            folder = self.folder(cell)
+            if os.path.isfile(os.path.join(folder, RERUN_NOTE)):
+                continue
+            if os.path.isdir(folder):
+                aside = folder + ".replaced"
+                if os.path.isdir(aside):
+                    shutil.rmtree(aside)
+                os.rename(folder, aside)
+            old = recorded.get(run_key(run_fields(self.study, cell)))
+            note = f"rerun: {reason}" + (f" (replaces {', '.join(old)})" if old else "")
+            os.makedirs(folder)
+            with atomic_open(os.path.join(folder, RERUN_NOTE), "w") as f:
+                f.write(note + "\n")
+            self.log(f"sweep: {cell.name} runs again: {note}")
 
     def row(self, cell):
         """The results.csv row of ``cell`` as it stands now."""
@@ -171,6 +225,7 @@ class Sweep:
         """Run every cell that is neither finished, invalid nor (unless ``retry_failed``)
         failed, ``jobs`` at a time; return the rows."""
         os.makedirs(self.out_dir, exist_ok=True)
+        self._start_reruns()
         self._record_twins()
         committed = self.recorded_done()
         todo = [c for c in self.cells if c not in committed and self._needs_run(c, retry_failed)]
@@ -245,6 +300,7 @@ class Sweep:
             cell
             for cell in self.cells
             if run_key(run_fields(self.study, cell)) in done
+            and cell not in self.rerun
             and self.row(cell)["status"] != "done"
             and not self._lacks_kept_output(cell)
         }
@@ -351,7 +407,7 @@ class Sweep:
             row,
             wall_s=row.get("wall_s"),
             status=row["status"],
-            reason=row.get("reason") or "",
+            reason=row.get("reason") or _rerun_note(self.folder(cell)),
             curve=curve,
         )
         if hook:

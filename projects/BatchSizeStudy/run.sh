@@ -29,6 +29,8 @@ RES=${RES:-projects/BatchSizeStudy/results}
 COMMIT=${COMMIT:-1}
 DRY=${DRY:-0}
 RETRY_FAILED=${RETRY_FAILED:-0}
+RERUN=${RERUN:-}                     # finished runs to run again (tools/sweep.py --rerun),
+RERUN_REASON=${RERUN_REASON:-}       # with the cause found in how they ran
 CONFIG=configs/Shapes/mask_rcnn_R_18_FPN_tiny.yaml
 
 # Classification (tools/pretrain_backbone.py on shapes crops): ResNet-18 of the tiny config.
@@ -62,6 +64,8 @@ run_sweep() {  # run_sweep RESULTS_SUBDIR STUDY SWEEP-ARGS...
   local extra=()
   [ "$DRY" = 1 ] && extra+=(--dry-run)
   [ "$RETRY_FAILED" = 1 ] && extra+=(--retry-failed)
+  # shellcheck disable=SC2206
+  [ -n "$RERUN" ] && extra+=(--rerun $RERUN --rerun-reason "$RERUN_REASON")
   [ "$COMMIT" = 1 ] && extra+=(--after-run "bash projects/commit_results.sh $res")
   # shellcheck disable=SC2086
   $PY tools/sweep.py --results-dir "$res" --study "$study" --jobs "$JOBS" --threads 1 \

@@ -212,13 +212,13 @@ class SeededTool(FakeTool):
 
 
 def seeded_sweep(out, results, runner, seeds=(0, 1), jobs=1, after_run="", fail=(),
-                 equal="epochs", batches=(4,), rerun_missing=""):  # fmt: skip
+                 equal="epochs", batches=(4,), rerun_missing="", **rerun):  # fmt: skip
     schedule = BaseSchedule.from_config(tiny_cfg(), batch=4, lr=0.1, equal=equal)
     task = ClassificationTask(str(TINY_CONFIG), [], schedule, epochs=3)
     cells = build_grid(["BN", "GN"], list(batches), seeds=list(seeds), schedule=schedule.label)
     return Sweep(task, cells, str(out), runner=runner, log=lambda m: None, jobs=jobs,
                  records=StudyRecords(str(results)), study="batch",
-                 after_run=after_run, rerun_missing=rerun_missing)  # fmt: skip
+                 after_run=after_run, rerun_missing=rerun_missing, **rerun)  # fmt: skip
 
 
 def test_runs_csv_gets_rows_as_runs_finish_and_keeps_them(tmp_path):
@@ -266,6 +266,45 @@ def test_a_recorded_run_whose_kept_output_is_gone_runs_again(tmp_path):
                  rerun_missing="results.json").run()  # fmt: skip
     assert tool.calls == []  # now both have it
     assert len(StudyRecords(str(tmp_path / "res")).runs()) == 2  # rows replaced, not added
+
+
+class LowerTool(SeededTool):
+    """SeededTool whose runs end half a point lower (as after fixing how they ran)."""
+
+    def __call__(self, argv, log_path):
+        code = super().__call__(argv, log_path)
+        path = os.path.join(argv[argv.index("--output-dir") + 1], "results.json")
+        with open(path) as f:
+            result = json.load(f)
+        with open(path, "w") as f:
+            json.dump({**result, "top1_error": result["top1_error"] - 0.5}, f)
+        return code
+
+
+def test_a_finished_run_named_in_rerun_runs_again_and_its_row_says_why(tmp_path):
+    out, res = tmp_path / "out", tmp_path / "res"
+    seeded_sweep(out, res, SeededTool(), seeds=[0]).run()
+    rerun = dict(rerun=["GN_b4_s0"], rerun_reason="its crops had another memory layout")
+    tool = LowerTool()
+    seeded_sweep(out, res, tool, seeds=[0], **rerun).run()
+    assert [os.path.basename(a[a.index("--output-dir") + 1]) for a in tool.calls] == ["GN_b4_s0"]
+    rows = StudyRecords(str(res)).runs()
+    assert [(r["norm"], r["value"]) for r in rows] == [("BN", 10.0), ("GN", 9.5)]
+    assert rows[1]["reason"] == (
+        "rerun: its crops had another memory layout (replaces top1_error 10)"
+    )
+    assert json.loads((out / "GN_b4_s0.replaced" / "results.json").read_text())["top1_error"] == 10
+    again = SeededTool()  # the same command again: the rerun is finished, nothing runs
+    seeded_sweep(out, res, again, seeds=[0], **rerun).run()
+    assert again.calls == [] and StudyRecords(str(res)).runs() == rows
+
+
+def test_a_rerun_needs_a_known_run_and_a_reason(tmp_path):
+    with pytest.raises(SweepError, match="--rerun GN_b8_s0: not a run of this sweep"):
+        seeded_sweep(tmp_path, tmp_path / "res", SeededTool(), rerun=["GN_b8_s0"],
+                     rerun_reason="x")  # fmt: skip
+    with pytest.raises(SweepError, match="--rerun needs --rerun-reason"):
+        seeded_sweep(tmp_path, tmp_path / "res", SeededTool(), rerun=["GN_b4_s0"])
 
 
 def test_runs_committed_as_done_are_not_run_again_on_a_new_machine(tmp_path):
