@@ -57,3 +57,56 @@ def test_a_study_readme_shows_every_results_folder(study):
     shown = {t.parent.name for t, _ in copied_tables(readme)}
     folders = {p.parent.name for p in (readme.parent / "results").glob("*/tables.md")}
     assert folders and shown == folders
+
+
+STUDY = ROOT / "projects" / "BatchSizeStudy" / "results"
+# The same training committed in two folders: (folder, the cell fields that select it) pairs
+# whose runs must agree seed for seed, curve and result (a run that does not reproduce shows).
+TWINS = [
+    (
+        (STUDY / "classification", {"norm": "BN", "batch": 32, "variant": ""}),
+        (ROOT / "projects/GNCarryOver/results/pretrain", {"norm": "BN", "batch": 32}),
+    ),
+    (
+        (STUDY / "classification", {"norm": "GN", "batch": 32, "variant": ""}),
+        (ROOT / "projects/GNCarryOver/results/pretrain", {"norm": "GN", "batch": 32}),
+    ),
+    (
+        (STUDY / "classification", {"norm": "GN", "batch": 32, "schedule": "epochs"}),
+        (STUDY / "groups", {"groups": 32}),
+    ),
+    (
+        (STUDY / "classification", {"norm": "LN", "batch": 32, "schedule": "epochs"}),
+        (STUDY / "groups", {"groups": 1}),
+    ),
+    (
+        (STUDY / "classification", {"norm": "IN", "batch": 32, "schedule": "epochs"}),
+        (STUDY / "groups", {"channels_per_group": 1}),
+    ),
+]
+
+
+def _runs_by_seed(folder, select):
+    """{(schedule, seed): (final value, {iteration: value})} of the runs matching ``select``."""
+
+    def chosen(row):
+        return row["metric"] == "top1_error" and all(row[k] == v for k, v in select.items())
+
+    records = StudyRecords(str(folder))
+    curves = {}
+    for c in filter(chosen, records.curves()):
+        curves.setdefault((c["schedule"], c["seed"]), {})[c["iteration"]] = c["value"]
+    return {
+        (r["schedule"], r["seed"]): (r["value"], curves.get((r["schedule"], r["seed"]), {}))
+        for r in filter(chosen, records.runs())
+        if r["status"] == "done"
+    }
+
+
+@pytest.mark.parametrize("one, other", TWINS, ids=lambda t: f"{t[0].name}{t[1]}")
+def test_the_same_training_committed_twice_agrees(one, other):
+    first, second = _runs_by_seed(*one), _runs_by_seed(*other)
+    shared = sorted(set(first) & set(second))
+    assert shared, "no run in common"
+    differ = [key for key in shared if first[key] != second[key]]
+    assert differ == [], f"{len(differ)} of {len(shared)} runs differ: {differ}"
