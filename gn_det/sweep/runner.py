@@ -9,6 +9,7 @@ command runs (e.g. a git commit).
 """
 
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -91,6 +92,11 @@ def read_state(folder):
 def write_state(folder, state):
     with atomic_open(os.path.join(folder, CELL_STATE), "w") as f:
         json.dump(state, f, indent=1)
+
+
+def _copy_reason(cell):
+    """The reason of a row recorded from ``cell``'s training instead of training it again."""
+    return f"the training of {cell.name} (equal iterations at the base batch)"
 
 
 def _rerun_note(folder):
@@ -226,6 +232,7 @@ class Sweep:
         failed, ``jobs`` at a time; return the rows."""
         os.makedirs(self.out_dir, exist_ok=True)
         self._start_reruns()
+        self._refresh_finished_reruns()
         self._record_twins()
         committed = self.recorded_done()
         todo = [c for c in self.cells if c not in committed and self._needs_run(c, retry_failed)]
@@ -347,7 +354,7 @@ class Sweep:
                 self.task.metrics,
                 values,
                 wall_s=0.0,
-                reason=f"the training of {twin.name} (equal iterations at the base batch)",
+                reason=_copy_reason(twin),
                 curve=curve,
             )
             self.log(f"sweep: {cell.name} is the same training as {twin.name}: recorded from it")
@@ -410,9 +417,41 @@ class Sweep:
             reason=row.get("reason") or _rerun_note(self.folder(cell)),
             curve=curve,
         )
+        if row["status"] == "done" and cell in self.rerun:
+            self._refresh_copies(cell, row, curve)
         if hook:
             self._recorded(cell.name, row["status"])
         return True
+
+    def _refresh_finished_reruns(self):
+        """Bring the copies of finished reruns up to date (copies recorded from a run before
+        it was rerun, by a sweep that did not refresh them)."""
+        if self.records is None:
+            return
+        for cell in self.rerun:
+            row = self.row(cell)
+            if row["status"] == "done" and self._refresh_copies(cell, row):
+                self._recorded(cell.name, "recorded")
+
+    def _refresh_copies(self, cell, row, curve=None):
+        """Rows recorded from ``cell``'s training (its equal-iterations twins, possibly of
+        another sweep) take the values and curve of its rerun; True if any was stale."""
+        reason = _copy_reason(cell)
+        stale = {
+            run_key(r): r
+            for r in self.records.runs()
+            if r["reason"] == reason
+            and r["study"] == self.study
+            and not math.isclose(r["value"], row[r["metric"]], rel_tol=1e-5)  # 6 digits in csv
+        }
+        if curve is None and stale:
+            curve = self.task.curve(self.folder(cell), cell)
+        for copy in stale.values():
+            fields = {k: copy[k] for k in run_fields(self.study, cell)}
+            self.records.record(
+                fields, self.task.metrics, row, wall_s=0.0, reason=reason, curve=curve
+            )
+        return bool(stale)
 
     def _recorded(self, name, status):
         """After runs.csv changed: regenerate the study's tables and claims (so they always

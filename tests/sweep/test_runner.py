@@ -18,7 +18,7 @@ from gn_det.sweep import (
     plot_sweep,
     read_results,
 )
-from gn_det.sweep.records import StudyRecords
+from gn_det.sweep.records import RUN_KEY, StudyRecords
 from gn_det.sweep.report import report_markdown
 from gn_det.sweep.runner import failure_reason
 
@@ -269,7 +269,7 @@ def test_a_recorded_run_whose_kept_output_is_gone_runs_again(tmp_path):
 
 
 class LowerTool(SeededTool):
-    """SeededTool whose runs end half a point lower (as after fixing how they ran)."""
+    """SeededTool whose runs are half a point lower all along (as after fixing how they ran)."""
 
     def __call__(self, argv, log_path):
         code = super().__call__(argv, log_path)
@@ -278,6 +278,13 @@ class LowerTool(SeededTool):
             result = json.load(f)
         with open(path, "w") as f:
             json.dump({**result, "top1_error": result["top1_error"] - 0.5}, f)
+        metrics = os.path.join(os.path.dirname(path), "metrics.json")
+        with open(metrics) as f:
+            points = [json.loads(line) for line in f]
+        with open(metrics, "w") as f:
+            f.writelines(
+                json.dumps({**p, "top1_error": p["top1_error"] - 0.5}) + "\n" for p in points
+            )
         return code
 
 
@@ -297,6 +304,31 @@ def test_a_finished_run_named_in_rerun_runs_again_and_its_row_says_why(tmp_path)
     again = SeededTool()  # the same command again: the rerun is finished, nothing runs
     seeded_sweep(out, res, again, seeds=[0], **rerun).run()
     assert again.calls == [] and StudyRecords(str(res)).runs() == rows
+
+
+def test_rows_recorded_from_a_rerun_training_take_its_new_values(tmp_path):
+    out, res = tmp_path / "out", tmp_path / "res"
+    seeded_sweep(out, res, SeededTool(), seeds=[0]).run()
+    seeded_sweep(out, res, SeededTool(), seeds=[0], equal="iters", batches=(4, 2)).run()
+    rerun = dict(rerun=["GN_b4_s0"], rerun_reason="fixed")
+
+    def copy_of_gn_b4(study_records):
+        rows = [r for r in study_records.runs() if r["schedule"] == "iters" and r["batch"] == 4]
+        return {r["norm"]: r["value"] for r in rows}
+
+    records = StudyRecords(str(res))
+    seeded_sweep(out, res, LowerTool(), seeds=[0], **rerun).run()
+    assert copy_of_gn_b4(records) == {"BN": 10.0, "GN": 9.5}
+    curve = [c["value"] for c in records.curves() if c["norm"] == "GN" and c["batch"] == 4]
+    assert curve == [29.5, 19.5, 9.5] * 2  # the rerun's curve, and the same for its copy
+    # a copy recorded from the old training by a sweep that knew nothing of the rerun (as
+    # before reruns refreshed copies) is brought up to date by the rerun command run again
+    old = {**next(r for r in records.runs() if r["norm"] == "GN" and r["schedule"] == "iters")}
+    records.record({k: old[k] for k in RUN_KEY}, ["top1_error"], {"top1_error": 10.0},
+                   wall_s=0.0, reason=old["reason"])  # fmt: skip
+    again = SeededTool()
+    seeded_sweep(out, res, again, seeds=[0], **rerun).run()
+    assert again.calls == [] and copy_of_gn_b4(records) == {"BN": 10.0, "GN": 9.5}
 
 
 def test_a_rerun_needs_a_known_run_and_a_reason(tmp_path):
