@@ -168,6 +168,13 @@ class StudyRecords:
     def curves(self):
         return read_csv(self.curves_path, CURVE_FIELDS)
 
+    def contents(self):
+        """The rows of runs.csv and curves.csv as sets: equal when only their order differs."""
+        return (
+            {run_key(r) + (r["metric"], _fmt(r["value"])) for r in self.runs()},
+            {tuple(map(_fmt, c.values())) for c in self.curves()},
+        )
+
     def recorded(self):
         """The run keys in runs.csv."""
         return {run_key(r) for r in self.runs()}

@@ -9,7 +9,6 @@ command runs (e.g. a git commit).
 """
 
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -435,23 +434,20 @@ class Sweep:
 
     def _refresh_copies(self, cell, row, curve=None):
         """Rows recorded from ``cell``'s training (its equal-iterations twins, possibly of
-        another sweep) take the values and curve of its rerun; True if any was stale."""
+        another sweep) take the values and curve of its rerun; True if any row changed."""
         reason = _copy_reason(cell)
-        stale = {
-            run_key(r): r
-            for r in self.records.runs()
-            if r["reason"] == reason
-            and r["study"] == self.study
-            and not math.isclose(r["value"], row[r["metric"]], rel_tol=1e-5)  # 6 digits in csv
-        }
-        if curve is None and stale:
-            curve = self.task.curve(self.folder(cell), cell)
-        for copy in stale.values():
+        runs = self.records.runs()
+        copies = {run_key(r): r for r in runs if r["reason"] == reason and r["study"] == self.study}
+        if not copies:
+            return False
+        before = self.records.contents()
+        curve = self.task.curve(self.folder(cell), cell) if curve is None else curve
+        for copy in copies.values():
             fields = {k: copy[k] for k in run_fields(self.study, cell)}
             self.records.record(
                 fields, self.task.metrics, row, wall_s=0.0, reason=reason, curve=curve
             )
-        return bool(stale)
+        return self.records.contents() != before
 
     def _recorded(self, name, status):
         """After runs.csv changed: regenerate the study's tables and claims (so they always

@@ -321,14 +321,17 @@ def test_rows_recorded_from_a_rerun_training_take_its_new_values(tmp_path):
     assert copy_of_gn_b4(records) == {"BN": 10.0, "GN": 9.5}
     curve = [c["value"] for c in records.curves() if c["norm"] == "GN" and c["batch"] == 4]
     assert curve == [29.5, 19.5, 9.5] * 2  # the rerun's curve, and the same for its copy
-    # a copy recorded from the old training by a sweep that knew nothing of the rerun (as
-    # before reruns refreshed copies) is brought up to date by the rerun command run again
+    # a copy left with the old training's curve (its result happened to be equal), as before
+    # reruns refreshed copies: the rerun command run again brings it up to date
     old = {**next(r for r in records.runs() if r["norm"] == "GN" and r["schedule"] == "iters")}
-    records.record({k: old[k] for k in RUN_KEY}, ["top1_error"], {"top1_error": 10.0},
-                   wall_s=0.0, reason=old["reason"])  # fmt: skip
+    stale_curve = [(10, 1.0, "top1_error", 31.0)]
+    records.record({k: old[k] for k in RUN_KEY}, ["top1_error"], {"top1_error": 9.5},
+                   wall_s=0.0, reason=old["reason"], curve=stale_curve)  # fmt: skip
     again = SeededTool()
     seeded_sweep(out, res, again, seeds=[0], **rerun).run()
     assert again.calls == [] and copy_of_gn_b4(records) == {"BN": 10.0, "GN": 9.5}
+    curve = [c["value"] for c in records.curves() if c["norm"] == "GN" and c["batch"] == 4]
+    assert curve == [29.5, 19.5, 9.5] * 2
 
 
 def test_a_rerun_needs_a_known_run_and_a_reason(tmp_path):
