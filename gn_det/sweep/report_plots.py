@@ -1,8 +1,9 @@
 """PNG plots of a study's results (``report.py``), from runs.csv, summary.csv and curves.csv:
 
 - metric vs images per batch (log2 axis, large to small as in the paper): per norm the mean
-  line, its 95 % CI band and every run as a dot; the equal-iterations schedule dashed, other
-  schedules dotted; the paper's ImageNet curve in a separate panel labelled as such;
+  line, its 95 % CI band and every run as a dot; the equal-iterations schedule dashed in a
+  panel of its own, other schedules dotted; the paper's ImageNet curve in a separate panel
+  labelled as such;
 - metric vs GN group count and vs channels per group, with CIs, dots and the paper's panel;
 - learning curves: the mean over seeds and the band of the seeds (min to max) of every cell;
 - the carry-over variants per schedule, and their paired differences, with CIs.
@@ -119,40 +120,48 @@ def _plain_cells(summary, metric):
 
 
 def batch_figure(summary, index, metric):
-    """Metric vs images per batch (ours), and the paper's curve in its own panel."""
+    """Metric vs images per batch (ours: equal epochs, and equal iterations in a panel of
+    its own, whose errors near chance would squash the others), and the paper's curve."""
     series = _plain_cells(summary, metric)
     if not series:
         return None
-    reference = metric == "top1_error"
-    fig = Figure(figsize=(11 if reference else 6.5, 4.4))
-    ax = fig.add_subplot(1, 2 if reference else 1, 1)
-    ticks = []
     order = sorted(
         series,
         key=lambda k: (NORM_ORDER.index(k[0]) if k[0] in NORM_ORDER else 99, schedule_parts(k[1])),
     )
-    for norm, schedule in order:
-        rows = series[(norm, schedule)]
-        xs = [r["batch"] for r in rows]
-        ticks += xs
-        color = _color(norm)
-        ax.plot(
-            xs,
-            [r["mean"] for r in rows],
-            marker="o",
-            ms=4,
-            color=color,
-            linestyle=_linestyle(schedule),
-            label=_series_label(norm, schedule),
-        )
-        _band(ax, xs, rows, color)
-        _dots(ax, [(x, index.values(metric, norm, x, schedule=schedule)) for x in xs], color)
-    _log2_axis(ax, ticks, "images per batch", invert=True)
-    ax.set_ylabel(metric_label(metric))
-    ax.set_title("ours: mean, 95% CI band, every run a dot", fontsize="medium")
-    _legend(ax)
+    panels = [
+        ("ours: mean, 95% CI band, every run a dot", [k for k in order if not _iters(k[1])]),
+        ("ours, equal iterations (those of the base batch)", [k for k in order if _iters(k[1])]),
+    ]
+    panels = [(title, keys) for title, keys in panels if keys]
+    reference = metric == "top1_error"
+    columns = len(panels) + reference
+    fig = Figure(figsize=(5.5 * columns if columns > 1 else 6.5, 4.4))
+    for column, (title, keys) in enumerate(panels, 1):
+        ax = fig.add_subplot(1, columns, column)
+        ticks = []
+        for norm, schedule in keys:
+            rows = series[(norm, schedule)]
+            xs = [r["batch"] for r in rows]
+            ticks += xs
+            color = _color(norm)
+            ax.plot(
+                xs,
+                [r["mean"] for r in rows],
+                marker="o",
+                ms=4,
+                color=color,
+                linestyle=_linestyle(schedule),
+                label=_series_label(norm, schedule),
+            )
+            _band(ax, xs, rows, color)
+            _dots(ax, [(x, index.values(metric, norm, x, schedule=schedule)) for x in xs], color)
+        _log2_axis(ax, ticks, "images per batch", invert=True)
+        ax.set_ylabel(metric_label(metric))
+        ax.set_title(title, fontsize="medium")
+        _legend(ax)
     if reference:
-        ref = fig.add_subplot(1, 2, 2)
+        ref = fig.add_subplot(1, columns, columns)
         for norm, values in paper.BATCH_ERROR.items():
             xs = sorted(values)
             ref.plot(xs, [values[x] for x in xs], marker="o", ms=4, color=_color(norm), label=norm)
@@ -170,6 +179,10 @@ def batch_figure(summary, index, metric):
         ref.set_title(paper.REFERENCE_LABEL, fontsize="medium")
         _legend(ref)
     return fig
+
+
+def _iters(schedule):
+    return schedule_parts(schedule)[0] == "iters"
 
 
 def groups_figure(summary, index, metric):
