@@ -92,6 +92,20 @@ def _band(ax, xs, rows, color):
             ax.fill_between(bx, lo, hi, color=color, alpha=0.18, linewidth=0)
 
 
+def _mean_line(ax, xs, rows, color, schedule, label):
+    """The mean of summary ``rows`` at ``xs``, styled by schedule, with its CI band."""
+    ax.plot(
+        xs,
+        [r["mean"] for r in rows],
+        marker="o",
+        ms=4,
+        color=color,
+        linestyle=_linestyle(schedule),
+        label=label,
+    )
+    _band(ax, xs, rows, color)
+
+
 def _log2_axis(ax, ticks, label, invert=False):
     ax.set_xscale("log", base=2)
     ticks = sorted(set(ticks))
@@ -145,16 +159,7 @@ def batch_figure(summary, index, metric):
             xs = [r["batch"] for r in rows]
             ticks += xs
             color = _color(norm)
-            ax.plot(
-                xs,
-                [r["mean"] for r in rows],
-                marker="o",
-                ms=4,
-                color=color,
-                linestyle=_linestyle(schedule),
-                label=_series_label(norm, schedule),
-            )
-            _band(ax, xs, rows, color)
+            _mean_line(ax, xs, rows, color, schedule, _series_label(norm, schedule))
             _dots(ax, [(x, index.values(metric, norm, x, schedule=schedule)) for x in xs], color)
         _log2_axis(ax, ticks, "images per batch", invert=True)
         ax.set_ylabel(metric_label(metric))
@@ -222,16 +227,7 @@ def groups_figure(summary, index, metric):
             xs = [r[key] for r in line]
             ticks += xs
             color = f"C{j}"
-            ax.plot(
-                xs,
-                [r["mean"] for r in line],
-                marker="o",
-                ms=4,
-                color=color,
-                linestyle=_linestyle(schedule),
-                label=_series_label(f"batch {batch}", schedule),
-            )
-            _band(ax, xs, line, color)
+            _mean_line(ax, xs, line, color, schedule, _series_label(f"batch {batch}", schedule))
             pick = {"groups": "groups", "channels_per_group": "cpg"}[key]
             _dots(
                 ax,
