@@ -1,7 +1,10 @@
 """README tables copied from a study's tables.md, found by their marker and brought up to date.
 
 A README marks a copied table with ``<!-- rows from results/<study>/tables.md -->`` (the path
-relative to the README). ``sync_readme`` replaces each copied row by the row of tables.md
+relative to the README), or ``<!-- rows from results/<study>/tables.md under "TEXT" -->`` to
+copy only from the tables under a tables.md heading that holds TEXT as whole words (tables of
+several schedules share a header; ``under "schedule epochs"`` does not match
+``schedule epochs_x2``). ``sync_readme`` replaces each copied row by the row of tables.md
 under the same header that shares its leading label cells, so no README number is typed by
 hand.
 """
@@ -12,7 +15,7 @@ import re
 from ..utils.atomic_file import atomic_open
 from .grid import SweepError
 
-MARKER = re.compile(r"<!-- rows from (\S+/tables\.md) -->")
+MARKER = re.compile(r'<!-- rows from (\S+/tables\.md)(?: under "([^"]+)")? -->')
 
 
 def _cells(row):
@@ -38,7 +41,8 @@ def _read_lines(path):
 
 
 def copied_tables(lines):
-    """(tables.md path as written, [index of each table line]) for every marker in ``lines``."""
+    """(tables.md path as written, heading text or None, [index of each table line]) for
+    every marker in ``lines``."""
     for i, line in enumerate(lines):
         match = MARKER.search(line)
         if match:
@@ -49,18 +53,23 @@ def copied_tables(lines):
                         break
                     continue
                 rows.append(j)
-            yield match.group(1), rows
+            yield match.group(1), match.group(2), rows
 
 
-def markdown_tables(lines):
-    """Every table of ``lines``: lists of consecutive lines that start with ``|``."""
-    tables, current = [], []
+def markdown_tables(lines, under=None):
+    """Every table of ``lines`` (lists of consecutive lines that start with ``|``); with
+    ``under``, only those below a ``#`` heading that holds it as whole words."""
+    words = re.compile(rf"(?<!\w){re.escape(under)}(?!\w)") if under is not None else None
+    tables, current, heading = [], [], ""
     for line in lines + [""]:
         if line.startswith("|"):
             current.append(line)
-        elif current:
+            continue
+        if current and (words is None or words.search(heading)):
             tables.append(current)
-            current = []
+        current = []
+        if line.startswith("#"):
+            heading = line
     return tables
 
 
@@ -89,11 +98,13 @@ def sync_readme(path):
         raise SweepError(f"{path}: no such README")
     lines = _read_lines(path)
     changed = 0
-    for tables_path, rows in copied_tables(lines):
+    for tables_path, under, rows in copied_tables(lines):
         source = os.path.join(os.path.dirname(path), tables_path)
         if not os.path.isfile(source):
             raise SweepError(f"{path}: the marker names {tables_path}, which does not exist")
-        tables = markdown_tables(_read_lines(source))
+        tables = markdown_tables(_read_lines(source), under)
+        if not tables:
+            raise SweepError(f'{path}: {tables_path} has no table under a heading with "{under}"')
         header = lines[rows[0]] if rows else None
         for i in rows[2:]:
             new = current_row(lines[i], header, tables, f"{path}, line {i + 1} ({tables_path})")

@@ -65,6 +65,38 @@ def test_a_row_whose_label_is_gone_is_an_error_naming_the_line(tmp_path):
     assert "5.13" in path.read_text()  # nothing written
 
 
+SCHEDULES = """### error vs batch, schedule epochs
+
+| norm | batch 32 |
+|---|---|
+| GN | 5.25 ± 0.87 (n=5) |
+
+### error vs batch, schedule epochs_x2
+
+| norm | batch 32 |
+|---|---|
+| GN | 4.13 ± 0.57 (n=5) |
+"""
+
+
+def test_a_marker_with_a_heading_copies_from_the_tables_under_it(tmp_path):
+    copied = "| norm | batch 32 |\n|---|---|\n| GN | 0 |\n"
+    marker = "<!-- rows from results/batch/tables.md{} -->\n\n" + copied
+    readme = marker.format(' under "schedule epochs_x2"') + "\n" + marker.format("")
+    path = study(tmp_path, readme, SCHEDULES)
+    with pytest.raises(SweepError, match="line 11 .*2 rows under the same header"):
+        sync_readme(str(path))  # the unmarked copy: two tables share its header
+    path = study(tmp_path / "b", readme.rsplit("<!--", 1)[0], SCHEDULES)  # the marked one only
+    assert sync_readme(str(path)) == 1
+    assert "| GN | 4.13 ± 0.57 (n=5) |" in path.read_text()
+    path = study(tmp_path / "c", marker.format(' under "schedule epochs"'), SCHEDULES)
+    assert sync_readme(str(path)) == 1  # whole words: not "epochs_x2"
+    assert "| GN | 5.25 ± 0.87 (n=5) |" in path.read_text()
+    path = study(tmp_path / "d", marker.format(' under "schedule iters"'), SCHEDULES)
+    with pytest.raises(SweepError, match='no table under a heading with "schedule iters"'):
+        sync_readme(str(path))
+
+
 def test_a_marker_naming_a_missing_tables_file_is_an_error(tmp_path):
     path = study(tmp_path, README.replace("results/batch/", "results/other/"))
     with pytest.raises(SweepError, match="results/other/tables.md, which does not exist"):
