@@ -10,9 +10,6 @@ from .model import DistillationModel
 
 logger = logging.getLogger(__name__)
 
-# Periodic checkpoints kept in OUTPUT_DIR (each holds the student and the optimizer).
-CHECKPOINTS_KEPT = 2
-
 
 class Distillation(HookedTraining):
     """Distill ``teacher`` into ``student`` on random resized crops of ``train_files``;
@@ -26,8 +23,7 @@ class Distillation(HookedTraining):
         model = DistillationModel(cfg, teacher, student, stage_weights).to(cfg.MODEL.DEVICE)
         batches = CropBatches(train_files, cfg.SOLVER.IMS_PER_BATCH, image_size, seed)
         loader = iteration_loader(batches, lambda: self.trainer.iter, cfg.DATALOADER.NUM_WORKERS)
-        super().__init__(cfg, model, loader, eval_period, checkpointed=student,
-                         max_to_keep=CHECKPOINTS_KEPT)  # fmt: skip
+        super().__init__(cfg, model, loader, eval_period, checkpointed=student)
 
     def evaluate(self):
         """Relative feature error of every stage on the held-out images."""

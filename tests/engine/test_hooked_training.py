@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from gn_det.classification import pretrain_config
-from gn_det.engine.hooked_training import HookedTraining
+from gn_det.engine.hooked_training import CHECKPOINTS_KEPT, HookedTraining
 
 from ..conftest import tiny_cfg
 
@@ -56,3 +56,15 @@ def test_evaluates_each_period_checkpoints_the_part_and_resumes_after_the_end(tm
     again.train()  # nothing left to train: evaluated once, on the loaded weights
     assert len(again.calls) == 1
     assert torch.equal(again.model.trained.bias, first.model.trained.bias)
+
+
+def test_only_the_last_periodic_checkpoints_stay(tmp_path):
+    cfg, period = pretrain_config(tiny_cfg(), num_train=8, epochs=5, batch_size=4, lr=0.1,
+                                  output_dir=str(tmp_path))  # fmt: skip
+    run = Counting(cfg, period)
+    run.resume_or_load(resume=False)
+    run.train()
+    assert cfg.SOLVER.CHECKPOINT_PERIOD == 2 and cfg.SOLVER.MAX_ITER == 10
+    kept = sorted(p.name for p in tmp_path.glob("model_*.pth"))
+    assert CHECKPOINTS_KEPT == 2  # of the periodic ones, at iterations 1, 3, 5, 7 and 9
+    assert kept == ["model_0000007.pth", "model_0000009.pth", "model_final.pth"]
