@@ -15,6 +15,7 @@ saves them.
 import os
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter
 
 from ..evaluation.plots import _legend, _save
 from . import paper
@@ -297,7 +298,9 @@ def _line_label(batch, groups, cpg, schedule):
 
 def curves_figure(curves, metric):
     """Learning curves: per cell the mean over seeds at each evaluation, and the seeds'
-    band (min to max); one panel per norm or variant."""
+    band (min to max); one panel per norm or variant. An error falls from near chance to a
+    few percent, so its axis is logarithmic: the plateau, where convergence shows, stays
+    legible."""
     panels, epochs = _curve_cells(curves, metric)
     if not panels:
         return None
@@ -339,7 +342,12 @@ def curves_figure(curves, metric):
         ax.set_title(name, fontsize="medium")
         ax.set_xlabel("epoch" if epochs else "training images seen (iterations x batch)")
         ax.set_ylabel(metric_label(metric))
-        ax.grid(alpha=0.3)
+        lowest = min(v for seeds in panels[name].values() for vs in seeds.values() for _, v in vs)
+        if LOWER_IS_BETTER.get(metric, False) and lowest > 0:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+            ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+        ax.grid(alpha=0.3, which="both")
         _legend(ax)
     return fig
 

@@ -135,6 +135,9 @@ def test_group_curve_and_carryover_plots():
     assert [ax.get_title() for ax in fig.axes] == ["BN", "GN"]
     assert any(isinstance(c, PolyCollection) for c in fig.axes[0].collections)  # seed band
     assert fig.axes[0].get_xlabel() == "epoch"
+    assert fig.axes[0].get_yscale() == "log"  # an error's plateau stays legible
+    ap_curves = [{**c, "metric": "bbox_ap"} for c in curves]
+    assert curves_figure(ap_curves, "bbox_ap").axes[0].get_yscale() == "linear"
     variants = [
         run("GN", 2, s, 50.0 + s, metric="bbox_ap", variant="a_gn", pretrain_seed=0)
         for s in range(3)
