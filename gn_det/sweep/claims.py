@@ -369,7 +369,7 @@ def convergence_claims(index, metric):
                     "-",
                     delta,
                     converged(delta, ref),
-                    "|Δ| < half-width of the 1x CI",
+                    "|Δ| < half-width of the shorter CI",
                 )
             )
     return claims
