@@ -91,13 +91,10 @@ def current_row(row, header, tables, where):
     return found[0]
 
 
-def sync_readme(path):
-    """Rewrite the copied tables of the README at ``path`` from their tables.md files;
-    returns the number of rows that changed (the file is written only if some did)."""
-    if not os.path.isfile(path):
-        raise SweepError(f"{path}: no such README")
-    lines = _read_lines(path)
-    changed = 0
+def marked_tables(path, lines):
+    """(tables.md path as written, the tables its marker copies from, [index of each table
+    line]) for every marker in ``lines``, the README at ``path``; SweepError for a marker whose
+    file or heading does not exist."""
     for tables_path, under, rows in copied_tables(lines):
         source = os.path.join(os.path.dirname(path), tables_path)
         if not os.path.isfile(source):
@@ -105,6 +102,17 @@ def sync_readme(path):
         tables = markdown_tables(_read_lines(source), under)
         if not tables:
             raise SweepError(f'{path}: {tables_path} has no table under a heading with "{under}"')
+        yield tables_path, tables, rows
+
+
+def sync_readme(path):
+    """Rewrite the copied tables of the README at ``path`` from their tables.md files;
+    returns the number of rows that changed (the file is written only if some did)."""
+    if not os.path.isfile(path):
+        raise SweepError(f"{path}: no such README")
+    lines = _read_lines(path)
+    changed = 0
+    for tables_path, tables, rows in marked_tables(path, lines):
         header = lines[rows[0]] if rows else None
         for i in rows[2:]:
             new = current_row(lines[i], header, tables, f"{path}, line {i + 1} ({tables_path})")

@@ -342,8 +342,8 @@ def curves_figure(curves, metric):
         ax.set_title(name, fontsize="medium")
         ax.set_xlabel("epoch" if epochs else "training images seen (iterations x batch)")
         ax.set_ylabel(metric_label(metric))
-        lowest = min(v for seeds in panels[name].values() for vs in seeds.values() for _, v in vs)
-        if LOWER_IS_BETTER.get(metric, False) and lowest > 0:
+        values = (v for seeds in panels[name].values() for vs in seeds.values() for _, v in vs)
+        if LOWER_IS_BETTER.get(metric, False) and min(values) > 0:
             ax.set_yscale("log")
             ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
             ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))

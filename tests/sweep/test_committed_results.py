@@ -37,10 +37,8 @@ def copied_tables(readme):
     """(tables.md path, its tables the marker copies from, [table rows]) for every marked
     table of a README."""
     lines = readme.read_text().splitlines()
-    for tables, under, rows in readme_rows.copied_tables(lines):
-        path = readme.parent / tables
-        source = readme_rows.markdown_tables(path.read_text().splitlines(), under)
-        yield path, source, [lines[i] for i in rows]
+    for tables, source, rows in readme_rows.marked_tables(str(readme), lines):
+        yield readme.parent / tables, source, [lines[i] for i in rows]
 
 
 READMES = sorted(ROOT.glob("projects/*/README.md"))
