@@ -42,6 +42,7 @@ DISTILL_EPOCHS=${DISTILL_EPOCHS:-16}  # (e): 4 (the first study's) stopped with 
 DISTILL_IMAGE_SIZE=${DISTILL_IMAGE_SIZE:-96}
 PLATEAU_SCALE=${PLATEAU_SCALE:-4}  # x the configs' 1200 iterations; 2x was not yet flat
 EVALS=${EVALS:-6}                  # evaluations per fine-tuning run (the learning curves)
+VARIANTS_ONLY=${VARIANTS_ONLY:-}   # finetune/plateau: only these configs (e.g. "a_gn_pretrained b_gn_scratch")
 CHECK_PRE_SEEDS=${CHECK_PRE_SEEDS:-"0"}
 PRE_X2_NORMS=${PRE_X2_NORMS:-"GN BN"}  # pretrain_x2: the backbones pretrained twice as long
 KNOBS=${KNOBS:-"a_gn_pretrained_pre_x2 c_bn_pretrained_frozenbn_pre_x2"}  # configs/knobs/*.yaml
@@ -137,7 +138,11 @@ distill() {  # (e): each BN teacher distilled into GN on the unlabeled shapes im
 }
 
 variant_configs() {  # (a)-(d), and (e) once its weights exist for every pretraining seed
-  local configs=("${VARIANTS[@]/#/$CFG/}") p
+  local configs=("${VARIANTS[@]/#/$CFG/}") p v
+  if [ -n "$VARIANTS_ONLY" ]; then
+    for v in $VARIANTS_ONLY; do echo -n "$CFG/$v.yaml "; done
+    return
+  fi
   configs=("${configs[@]/%/.yaml}")
   for p in $PRE_SEEDS; do
     [ -f "$OUT/distill/s$p/backbone.pkl" ] || { echo "${configs[@]}"; return; }
