@@ -18,7 +18,7 @@ from gn_det.sweep.report_plots import (
 )
 from gn_det.sweep.summary import summarize
 
-from .test_claims import cell, run
+from .claims.runs import cell, run
 
 
 def study_rows():
