@@ -11,14 +11,14 @@ from matplotlib.figure import Figure
 from .coco_eval import IOU_TYPES
 
 
-def _save(fig, path):
+def save_figure(fig, path):
     FigureCanvasAgg(fig)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     return path
 
 
-def _legend(ax):
+def add_legend(ax):
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small")
 
@@ -49,8 +49,8 @@ def plot_pr_curves(runs, path):
             ax.set(title=f"{task}, IoU {iou}", xlabel="recall", ylabel="precision")
             ax.set(xlim=(0, 1), ylim=(0, 1.02))
             ax.grid(alpha=0.3)
-            _legend(ax)
-    return _save(fig, path), notes
+            add_legend(ax)
+    return save_figure(fig, path), notes
 
 
 def plot_per_category_ap(runs, path):
@@ -80,8 +80,8 @@ def plot_per_category_ap(runs, path):
         ax.set_xticks(x, categories[task], rotation=90 if most > 10 else 0)
         ax.set(title=f"{task} AP per category", ylabel="AP")
         ax.grid(axis="y", alpha=0.3)
-        _legend(ax)
-    return _save(fig, path), notes
+        add_legend(ax)
+    return save_figure(fig, path), notes
 
 
 def plot_training_curves(runs, path):
@@ -108,5 +108,5 @@ def plot_training_curves(runs, path):
     ap_ax.set(title="AP during training", xlabel="iteration", ylabel="AP")
     for ax in (loss_ax, ap_ax):
         ax.grid(alpha=0.3)
-        _legend(ax)
-    return _save(fig, path), notes
+        add_legend(ax)
+    return save_figure(fig, path), notes

@@ -2,8 +2,8 @@
 committed study results, statistics, plots and claims (tools/sweep.py)."""
 
 from .claims import judge
+from .figures import plot_sweep
 from .grid import Cell, SweepError, build_grid
-from .plots import plot_sweep
 from .readme_rows import sync_readme
 from .records import StudyRecords
 from .report import write_report

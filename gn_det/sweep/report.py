@@ -18,9 +18,9 @@ from .claims import (
     paired_difference,
     schedule_parts,
 )
+from .figures import METRIC_LABELS, write_plots
 from .grid import SweepError
 from .records import StudyRecords, write_csv
-from .report_plots import METRIC_LABELS, write_plots
 from .summary import SUMMARY_FIELDS, summarize
 
 SUMMARY_CSV, CLAIMS_CSV, TABLES_MD = "summary.csv", "claims.csv", "tables.md"

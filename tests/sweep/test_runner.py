@@ -133,14 +133,6 @@ def test_detection_cells_scale_the_schedule_and_read_ap(tmp_path):
     assert all(os.path.getsize(p) > 1000 for p in written)
 
 
-def test_group_plots(tmp_path):
-    rows = [{"norm": "GN", "batch": 4, "groups": g, "channels_per_group": None,
-             "status": "done", "top1_error": 10.0 + g} for g in (1, 8, 32)]  # fmt: skip
-    rows.append({**rows[0], "groups": 16, "status": "failed", "top1_error": None})
-    written = plot_sweep(rows, ClassificationTask, str(tmp_path))
-    assert [os.path.basename(p) for p in written] == ["top1_error_vs_groups.png"]
-
-
 def test_a_stopped_sweep_leaves_the_cell_to_resume(tmp_path):
     def stopped(argv, log):
         raise KeyboardInterrupt

@@ -2,7 +2,7 @@
 
 from gn_det.sweep.claims import CONTRADICTED, HOLDS, INCONCLUSIVE, judge
 
-from .runs import cell, find, verdicts
+from ..runs import cell, find, verdicts
 
 
 def test_batch_claims_on_constructed_data():

@@ -11,7 +11,7 @@ from gn_det.sweep.claims import (
     paired_values,
 )
 
-from .runs import find, run, verdicts
+from ..runs import find, run, verdicts
 
 
 def test_carryover_pairs_seeds_and_judges_the_variants():

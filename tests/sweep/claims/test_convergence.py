@@ -2,7 +2,7 @@
 
 from gn_det.sweep.claims import CONTRADICTED, HOLDS
 
-from .runs import cell, find, verdicts
+from ..runs import cell, find, verdicts
 
 
 def test_convergence_claims_compare_a_schedule_with_twice_it():

@@ -2,7 +2,7 @@
 
 from gn_det.sweep.claims import HOLDS
 
-from .runs import cell, find, verdicts
+from ..runs import cell, find, verdicts
 
 
 def test_group_claims():

@@ -14,7 +14,7 @@ from gn_det.sweep.claims import (
 )
 from gn_det.sweep.stats import Estimate, mean_ci
 
-from .runs import cell, run
+from ..runs import cell, run
 
 
 def est(low, high, mean=None):

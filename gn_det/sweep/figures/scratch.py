@@ -1,12 +1,13 @@
-"""PNG plots of a sweep: the metric vs images per batch (one line per norm, log2 axis, as the
-paper's Figure 1) and vs GN group count or group size (the paper's Table 3 as a curve)."""
+"""A sweep's scratch plots, from its output folder's results (no statistics): the metric vs
+images per batch (one line per norm, log2 axis, as the paper's Figure 1) and vs GN group
+count or group size (the paper's Table 3 as a curve)."""
 
 import os
 
 from matplotlib.figure import Figure
 
-from ..evaluation.plots import _legend, _save
-from .results import line_label
+from ...evaluation.plots import add_legend, save_figure
+from ..results import line_label
 
 # x axis of each plot: (row key, axis label, file suffix)
 AXES = (
@@ -54,6 +55,6 @@ def plot_sweep(rows, task, out_dir):
             better = "lower" if task.lower_is_better else "higher"
             ax.set_title(f"{task.labels[metric]} vs {x_label} ({better} is better)")
             ax.grid(alpha=0.3)
-            _legend(ax)
-            written.append(_save(fig, os.path.join(out_dir, f"{metric}_vs_{suffix}.png")))
+            add_legend(ax)
+            written.append(save_figure(fig, os.path.join(out_dir, f"{metric}_vs_{suffix}.png")))
     return written

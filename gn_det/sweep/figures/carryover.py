@@ -1,0 +1,94 @@
+"""The carry-over variants per schedule (every run, mean and CI) and their paired
+per-seed differences."""
+
+from matplotlib.figure import Figure
+
+from ...evaluation.plots import add_legend
+from ..claims import (
+    carryover_comparisons,
+    carryover_roles,
+    paired_difference,
+    role_text,
+    schedule_parts,
+)
+from ..stats import mean_ci
+from .style import METRIC_LABELS, metric_label
+
+
+def carryover_figure(index, metric):
+    """Per schedule: every variant's runs (dots) with mean and CI; and the paired differences
+    (a-c, e-c, a-b, e-a) with their CIs."""
+    roles = carryover_roles(index, metric)
+    if not roles:
+        return None
+    schedules = sorted(
+        {k[5] for k in index.keys(metric) if k[0] in roles.values()}, key=schedule_parts
+    )
+    fig = Figure(figsize=(13, 6.0))
+    ax, diff_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    letters = sorted(roles)
+    width = 0.8 / max(1, len(schedules))
+    for j, schedule in enumerate(schedules):
+        color = f"C{j}"
+        for i, letter in enumerate(letters):
+            values = []
+            for key in index.keys(metric, variant=roles[letter], schedule=schedule):
+                values += index.values(metric, *key[1:5], schedule=schedule, variant=roles[letter])
+            if not values:
+                continue
+            x = i + (j - (len(schedules) - 1) / 2) * width
+            est = mean_ci(values)
+            ax.scatter([x] * len(values), values, s=12, color=color, alpha=0.6, linewidths=0)
+            yerr = [[est.mean - est.low], [est.high - est.mean]] if est.has_ci else None
+            ax.errorbar(
+                [x],
+                [est.mean],
+                yerr=yerr,
+                fmt="_",
+                ms=14,
+                color=color,
+                capsize=4,
+                label=schedule if i == 0 else None,
+            )
+        comparisons = [(x, y) for x, y, _, _ in carryover_comparisons(roles)]
+        for i, (x, y) in enumerate(comparisons):
+            est, _ = paired_difference(index, metric, schedule, roles[x], roles[y])
+            if est.n == 0:
+                continue
+            pos = i + (j - (len(schedules) - 1) / 2) * width
+            yerr = [[est.mean - est.low], [est.high - est.mean]] if est.has_ci else None
+            diff_ax.errorbar(
+                [pos],
+                [est.mean],
+                yerr=yerr,
+                fmt="o",
+                color=color,
+                capsize=4,
+                label=schedule if i == 0 else None,
+            )
+        diff_ax.set_xticks(
+            range(len(comparisons)),
+            [f"({x})-({y})" for x, y in comparisons],
+            fontsize="small",
+            rotation=30,
+            ha="right",
+        )
+    ax.set_xticks(
+        range(len(letters)),
+        [f"({k}) {role_text(k)}" for k in letters],
+        fontsize="x-small",
+        rotation=30,
+        ha="right",
+    )
+    ax.set_ylabel(metric_label(metric))
+    ax.set_title("variants: every run, mean and 95% CI", fontsize="medium")
+    ax.grid(alpha=0.3, axis="y")
+    add_legend(ax)
+    diff_ax.axhline(0, color="k", linewidth=0.8)
+    diff_ax.set_ylabel(
+        f"paired difference, {METRIC_LABELS.get(metric, metric)} (> 0: first better)"
+    )
+    diff_ax.set_title("paired per-seed differences, 95% CI", fontsize="medium")
+    diff_ax.grid(alpha=0.3, axis="y")
+    add_legend(diff_ax)
+    return fig
