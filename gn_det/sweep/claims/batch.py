@@ -8,9 +8,8 @@ from .verdicts import (
     EQUIVALENCE_MARGIN,
     HOLDS,
     INCONCLUSIVE,
-    claim_row,
-    directional,
-    equivalent,
+    directional_claim,
+    equivalence_claim,
     oriented,
     paper_diff,
 )
@@ -38,13 +37,7 @@ def batch_claims(index, metric, schedule):
             ref = paper.BATCH_ERROR["GN"]
             text = paper_diff(ref[b], ref[big]) if top1 and b in ref and big in ref else "-"
             rows.append(
-                claim_row(
-                    f"{tag} GN at batch {b} vs {big}: within ±{m:g}",
-                    text,
-                    est,
-                    equivalent(est, m),
-                    f"equivalence, margin {m:g}",
-                )
+                equivalence_claim(f"{tag} GN at batch {b} vs {big}: within ±{m:g}", text, est, m)
             )
         verdicts = {r["verdict"] for r in rows}
         overall = (
@@ -73,13 +66,7 @@ def batch_claims(index, metric, schedule):
         ref = paper.BATCH_ERROR["BN"]
         text = paper_diff(ref[small], ref[big]) if top1 and small in ref and big in ref else "-"
         claims.append(
-            claim_row(
-                f"{tag} BN degrades from batch {big} to {small}",
-                text,
-                est,
-                directional(est),
-                "directional: CI > 0",
-            )
+            directional_claim(f"{tag} BN degrades from batch {big} to {small}", text, est)
         )
     common = sorted(set(gn) & set(bn))
     if common and common[0] < max(gn + bn):  # a small batch: the paper's claim is not at 32
@@ -87,15 +74,7 @@ def batch_claims(index, metric, schedule):
         est = oriented(metric, welch_diff, vals("GN", b), vals("BN", b))
         ref = paper.BATCH_ERROR
         text = paper_diff(ref["BN"][b], ref["GN"][b]) if top1 and b in ref["BN"] else "-"
-        claims.append(
-            claim_row(
-                f"{tag} GN better than BN at batch {b}",
-                text,
-                est,
-                directional(est),
-                "directional: CI > 0",
-            )
-        )
+        claims.append(directional_claim(f"{tag} GN better than BN at batch {b}", text, est))
     for other in ("LN", "IN"):
         both = sorted(set(gn) & set(batches(other)))
         if both:
@@ -103,24 +82,14 @@ def batch_claims(index, metric, schedule):
             est = oriented(metric, welch_diff, vals("GN", b), vals(other, b))
             ref = paper.NORM_ERROR_32
             text = f"{paper_diff(ref[other], ref['GN'])} at 32" if top1 else "-"
-            claims.append(
-                claim_row(
-                    f"{tag} {other} behind GN at batch {b}",
-                    text,
-                    est,
-                    directional(est),
-                    "directional: CI > 0",
-                )
-            )
+            claims.append(directional_claim(f"{tag} {other} behind GN at batch {b}", text, est))
     for b in sorted(set(gn) & set(batches("GN+WS")), reverse=True):
         est = oriented(metric, welch_diff, vals("GN+WS", b), vals("GN", b))
         claims.append(
-            claim_row(
+            directional_claim(
                 f"{tag} GN+WS better than GN at batch {b}",
                 "Qiao et al. 2019: WS improves GN, above all at 1-2 images/GPU",
                 est,
-                directional(est),
-                "directional: CI > 0",
             )
         )
     return claims

@@ -7,9 +7,8 @@ from .run_index import schedule_parts
 from .verdicts import (
     EQUIVALENCE_MARGIN,
     LOWER_IS_BETTER,
-    claim_row,
-    directional,
-    equivalent,
+    directional_claim,
+    equivalence_claim,
 )
 
 # carry-over variants by the letter their config's name starts with (a_gn_pretrained.yaml)
@@ -134,23 +133,11 @@ def carryover_claims(index, metric):
             label = f"[{metric}, {schedule}] ({x}) - ({y}): {text}"
             if kind == "equivalence":
                 claims.append(
-                    claim_row(
-                        label,
-                        paper_text,
-                        est,
-                        equivalent(est, m),
-                        f"paired, equivalence, margin {m:g}",
-                    )
+                    equivalence_claim(label, paper_text, est, m, rule="paired, equivalence")
                 )
             else:
                 claims.append(
-                    claim_row(
-                        label,
-                        paper_text,
-                        est,
-                        directional(est),
-                        "paired, directional: CI > 0",
-                    )
+                    directional_claim(label, paper_text, est, rule="paired, directional: CI > 0")
                 )
     if "a" in roles and "b" in roles and len(schedules) >= 2:
         short, long = schedules[0], schedules[-1]
@@ -159,24 +146,23 @@ def carryover_claims(index, metric):
         if gap_short and gap_long:
             est = welch_diff([x - y for x, y in gap_short], [x - y for x, y in gap_long])
             claims.append(
-                claim_row(
+                directional_claim(
                     f"[{metric}] GN from scratch catches up: gap (a)-(b) shrinks from {short} "
                     f"to {long}",
                     "scratch GN competitive on long schedules (Sec. 6)",
                     est,
-                    directional(est),
-                    "Welch on the paired gaps: CI > 0",
+                    rule="Welch on the paired gaps: CI > 0",
                 )
             )
             est = mean_ci([x - y for x, y in gap_long])
             claims.append(
-                claim_row(
+                equivalence_claim(
                     f"[{metric}, {long}] GN from scratch level with GN-pretrained (gap within "
                     f"±{m:g})",
                     "-",
                     est,
-                    equivalent(est, m),
-                    f"paired, equivalence, margin {m:g}",
+                    m,
+                    rule="paired, equivalence",
                 )
             )
     return claims

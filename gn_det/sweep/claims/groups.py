@@ -6,7 +6,7 @@ from .verdicts import (
     EQUIVALENCE_MARGIN,
     LOWER_IS_BETTER,
     claim_row,
-    directional,
+    directional_claim,
     not_worse_by,
     oriented,
     paper_diff,
@@ -54,26 +54,12 @@ def group_claims(index, metric, schedule):
         if 1 in groups:
             est = oriented(metric, welch_diff, g32, groups[1])
             text = paper_diff(paper.GROUPS_ERROR[1], paper.GROUPS_ERROR[32]) if top1 else "-"
-            claims.append(
-                claim_row(
-                    f"{tag} G=1 (LN) worse than G=32",
-                    text,
-                    est,
-                    directional(est),
-                    "directional: CI > 0",
-                )
-            )
+            claims.append(directional_claim(f"{tag} G=1 (LN) worse than G=32", text, est))
         if 1 in cpg:
             est = oriented(metric, welch_diff, g32, cpg[1])
             ref = paper.ONE_CHANNEL_PER_GROUP_ERROR
             text = paper_diff(ref, paper.GROUPS_ERROR[32]) if top1 else "-"
             claims.append(
-                claim_row(
-                    f"{tag} 1 channel per group (IN) worse than G=32",
-                    text,
-                    est,
-                    directional(est),
-                    "directional: CI > 0",
-                )
+                directional_claim(f"{tag} 1 channel per group (IN) worse than G=32", text, est)
             )
     return claims

@@ -71,5 +71,15 @@ def claim_row(text, paper_text, est, verdict, rule):
     }
 
 
+def directional_claim(text, paper_text, est, rule="directional: CI > 0"):
+    """The row of "A is better than B" (``est`` oriented so that > 0 means better)."""
+    return claim_row(text, paper_text, est, directional(est), rule)
+
+
+def equivalence_claim(text, paper_text, est, margin, rule="equivalence"):
+    """The row of "A and B are level": the CI of ``est`` within ±``margin``."""
+    return claim_row(text, paper_text, est, equivalent(est, margin), f"{rule}, margin {margin:g}")
+
+
 def paper_diff(a, b):
     return f"{a} vs {b} ({a - b:+.1f})"

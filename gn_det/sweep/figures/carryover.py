@@ -15,6 +15,15 @@ from ..stats import mean_ci
 from .style import METRIC_LABELS, metric_label
 
 
+def _ci_bar(ax, x, est, color, label, **style):
+    """``est``'s mean with its CI as an error bar; ``label`` goes to the legend once per axes."""
+    yerr = [[est.mean - est.low], [est.high - est.mean]] if est.has_ci else None
+    shown = label in ax.get_legend_handles_labels()[1]
+    ax.errorbar(
+        [x], [est.mean], yerr=yerr, color=color, capsize=4, label=None if shown else label, **style
+    )
+
+
 def carryover_figure(index, metric):
     """Per schedule: every variant's runs (dots) with mean and CI; and the paired differences
     (a-c, e-c, a-b, e-a) with their CIs."""
@@ -37,35 +46,14 @@ def carryover_figure(index, metric):
             if not values:
                 continue
             x = i + (j - (len(schedules) - 1) / 2) * width
-            est = mean_ci(values)
             ax.scatter([x] * len(values), values, s=12, color=color, alpha=0.6, linewidths=0)
-            yerr = [[est.mean - est.low], [est.high - est.mean]] if est.has_ci else None
-            ax.errorbar(
-                [x],
-                [est.mean],
-                yerr=yerr,
-                fmt="_",
-                ms=14,
-                color=color,
-                capsize=4,
-                label=schedule if i == 0 else None,
-            )
+            _ci_bar(ax, x, mean_ci(values), color, schedule, fmt="_", ms=14)
         comparisons = [(x, y) for x, y, _, _ in carryover_comparisons(roles)]
         for i, (x, y) in enumerate(comparisons):
             est, _ = paired_difference(index, metric, schedule, roles[x], roles[y])
-            if est.n == 0:
-                continue
-            pos = i + (j - (len(schedules) - 1) / 2) * width
-            yerr = [[est.mean - est.low], [est.high - est.mean]] if est.has_ci else None
-            diff_ax.errorbar(
-                [pos],
-                [est.mean],
-                yerr=yerr,
-                fmt="o",
-                color=color,
-                capsize=4,
-                label=schedule if i == 0 else None,
-            )
+            if est.n:
+                pos = i + (j - (len(schedules) - 1) / 2) * width
+                _ci_bar(diff_ax, pos, est, color, schedule, fmt="o")
         diff_ax.set_xticks(
             range(len(comparisons)),
             [f"({x})-({y})" for x, y in comparisons],

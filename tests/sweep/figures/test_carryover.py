@@ -18,3 +18,20 @@ def test_carryover_figure_pairs_the_variants():
     fig = carryover_figure(RunIndex(variants), "bbox_ap")
     assert [t.get_text() for t in fig.axes[1].get_xticklabels()] == ["(a)-(c)"]
     assert carryover_figure(RunIndex(study_rows()), "top1_error") is None
+
+
+def test_a_schedule_without_the_first_comparison_is_still_in_the_legend():
+    def variant(name, norm, base, schedule, pretrained=True):
+        return [
+            run(norm, 2, s, base + s, metric="bbox_ap", variant=name, schedule=schedule,
+                pretrain_seed=0 if pretrained else None)
+            for s in range(3)
+        ]  # fmt: skip
+
+    rows = variant("a_gn", "GN", 50.0, "epochs") + variant("c_bn", "FrozenBN", 48.0, "epochs")
+    rows += variant("b_gn", "GN", 30.0, "epochs", pretrained=False)
+    rows += variant("a_gn", "GN", 55.0, "epochs_x4")  # (c) not run at 4x: no (a)-(c) there
+    rows += variant("b_gn", "GN", 50.0, "epochs_x4", pretrained=False)
+    variants_ax, diff_ax = carryover_figure(RunIndex(rows), "bbox_ap").axes
+    assert variants_ax.get_legend_handles_labels()[1] == ["epochs", "epochs_x4"]
+    assert diff_ax.get_legend_handles_labels()[1] == ["epochs", "epochs_x4"]
