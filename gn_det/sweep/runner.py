@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -107,6 +108,13 @@ def _rerun_note(folder):
         return f.read().strip()
 
 
+def print_line(message):
+    """``message`` and its newline in one write: worker threads' lines do not run together
+    (``print`` writes the two separately)."""
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
 def _duration(seconds):
     m, s = divmod(int(round(seconds)), 60)
     return f"{m // 60}h{m % 60:02d}m" if m >= 60 else f"{m}m{s:02d}s"
@@ -126,7 +134,7 @@ class Sweep:
         out_dir,
         invalid=None,
         runner=None,
-        log=print,
+        log=print_line,
         jobs=1,
         records=None,
         study="",

@@ -20,7 +20,7 @@ from gn_det.sweep import (
 )
 from gn_det.sweep.records import RUN_KEY, StudyRecords
 from gn_det.sweep.report import report_markdown
-from gn_det.sweep.runner import failure_reason
+from gn_det.sweep.runner import failure_reason, print_line
 
 from ..conftest import TINY_CONFIG, tiny_cfg
 
@@ -448,3 +448,20 @@ def test_a_different_schedule_length_is_not_mixed_into_the_same_runs(tmp_path):
                        "sweep runs it with 5ep"):  # fmt: skip
         sweep.run()
     assert tool.calls == []
+
+
+def test_progress_lines_are_written_whole(monkeypatch):
+    """Two workers logging at once must not run their lines together: one write per line."""
+    writes = []
+
+    class Stdout:
+        def write(self, text):
+            writes.append(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr("sys.stdout", Stdout())
+    print_line("sweep: starting a")
+    print_line("sweep: [1/2] b done")
+    assert writes == ["sweep: starting a\n", "sweep: [1/2] b done\n"]
