@@ -14,6 +14,7 @@ from .claims import (
     RunIndex,
     carryover_comparisons,
     carryover_roles,
+    carryover_schedules,
     judge,
     paired_difference,
     schedule_parts,
@@ -148,9 +149,7 @@ def paired_tables(runs):
         comparisons = [(x, y) for x, y, _, _ in carryover_comparisons(roles)]
         if not comparisons:
             continue
-        schedules = sorted(
-            {k[5] for k in index.keys(metric) if k[0] in roles.values()}, key=schedule_parts
-        )
+        schedules = carryover_schedules(index, metric, roles)
         body = []
         for x, y in comparisons:
             row = [f"({x}) {roles[x]} - ({y}) {roles[y]}"]

@@ -26,9 +26,11 @@ from .carryover import (
     carryover_claims,
     carryover_comparisons,
     carryover_roles,
+    carryover_schedules,
     paired_difference,
     paired_values,
     role_text,
+    variant_values,
 )
 from .convergence import convergence_claims
 from .groups import group_claims
@@ -73,6 +75,7 @@ __all__ = [
     "RunIndex",
     "carryover_comparisons",
     "carryover_roles",
+    "carryover_schedules",
     "cell_label",
     "converged",
     "directional",
@@ -83,4 +86,5 @@ __all__ = [
     "paired_values",
     "role_text",
     "schedule_parts",
+    "variant_values",
 ]

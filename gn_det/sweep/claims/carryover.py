@@ -64,15 +64,21 @@ def role_text(tag):
 
 def paired_difference(index, metric, schedule, x_label, y_label):
     """The paired per-seed difference x - y (oriented: positive = x better) of two variants."""
-    x = _variant_values(index, metric, schedule, x_label)
-    y = _variant_values(index, metric, schedule, y_label)
+    x = variant_values(index, metric, schedule, x_label)
+    y = variant_values(index, metric, schedule, y_label)
     pairs = paired_values(x, y)
     if LOWER_IS_BETTER.get(metric, False):
         pairs = [(b, a) for a, b in pairs]
     return paired_diff(pairs), pairs
 
 
-def _variant_values(index, metric, schedule, label):
+def carryover_schedules(index, metric, roles):
+    """The schedules the carry-over variants ``roles`` ran at, shortest first."""
+    return sorted({k[5] for k in index.keys(metric) if k[0] in roles.values()}, key=schedule_parts)
+
+
+def variant_values(index, metric, schedule, label):
+    """{(pretrain_seed, seed): value} of variant ``label``'s runs at ``schedule``."""
     values = {}
     for key in index.keys(metric, variant=label, schedule=schedule):
         values.update(index.get(metric, *key[1:5], schedule=schedule, variant=label))
@@ -117,9 +123,7 @@ def carryover_claims(index, metric):
     roles = carryover_roles(index, metric)
     m = EQUIVALENCE_MARGIN.get(metric, 2.0)
     claims = []
-    schedules = sorted(
-        {k[5] for k in index.keys(metric) if k[0] in roles.values()}, key=schedule_parts
-    )
+    schedules = carryover_schedules(index, metric, roles)
     for schedule in schedules:
         for x, y, text, kind in carryover_comparisons(roles):
             est, _ = paired_difference(index, metric, schedule, roles[x], roles[y])

@@ -7,9 +7,10 @@ from ...evaluation.plots import add_legend
 from ..claims import (
     carryover_comparisons,
     carryover_roles,
+    carryover_schedules,
     paired_difference,
     role_text,
-    schedule_parts,
+    variant_values,
 )
 from ..stats import mean_ci
 from .style import METRIC_LABELS, metric_label
@@ -30,9 +31,7 @@ def carryover_figure(index, metric):
     roles = carryover_roles(index, metric)
     if not roles:
         return None
-    schedules = sorted(
-        {k[5] for k in index.keys(metric) if k[0] in roles.values()}, key=schedule_parts
-    )
+    schedules = carryover_schedules(index, metric, roles)
     fig = Figure(figsize=(13, 6.0))
     ax, diff_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     letters = sorted(roles)
@@ -40,9 +39,7 @@ def carryover_figure(index, metric):
     for j, schedule in enumerate(schedules):
         color = f"C{j}"
         for i, letter in enumerate(letters):
-            values = []
-            for key in index.keys(metric, variant=roles[letter], schedule=schedule):
-                values += index.values(metric, *key[1:5], schedule=schedule, variant=roles[letter])
+            values = list(variant_values(index, metric, schedule, roles[letter]).values())
             if not values:
                 continue
             x = i + (j - (len(schedules) - 1) / 2) * width
