@@ -45,7 +45,8 @@ EVALS=${EVALS:-6}                  # evaluations per fine-tuning run (the learni
 VARIANTS_ONLY=${VARIANTS_ONLY:-}   # finetune/plateau: only these configs (e.g. "a_gn_pretrained b_gn_scratch")
 CHECK_PRE_SEEDS=${CHECK_PRE_SEEDS:-"0"}
 PRE_X2_NORMS=${PRE_X2_NORMS:-"GN BN"}  # pretrain_x2: the backbones pretrained twice as long
-KNOBS=${KNOBS:-"a_gn_pretrained_pre_x2 c_bn_pretrained_frozenbn_pre_x2"}  # configs/knobs/*.yaml
+KNOBS=${KNOBS:-"a_gn_pretrained_pre_x2 c_bn_pretrained_frozenbn_pre_x2
+  a_gn_pretrained_freeze0 c_bn_pretrained_frozenbn_freeze0"}  # configs/knobs/*.yaml
 COMMIT=${COMMIT:-1}
 DRY=${DRY:-0}
 RETRY_FAILED=${RETRY_FAILED:-0}
