@@ -9,6 +9,9 @@ paper's batch-size curve, group ablation and carry-over for any config and data.
         --norms GN --batches 32 --groups 1 2 4 8 16 32 64 --base-batch 32 --base-lr 0.05
     python tools/sweep.py --configs a.yaml b.yaml --pretrain-seeds 0 1 --seeds 0 1 2 \
         --output-dir D --results-dir R          # config variants (fine-tunings) x seeds
+    python tools/sweep.py --config-file C --norms BN GN --batches 8 2 --pretrain-seeds 0 \
+        --output-dir D MODEL.WEIGHTS pre/{norm}_b32_s{pretrain_seed}/backbone.pkl
+                                                # each norm fine-tuned from its own pretraining
     python tools/sweep.py --report-only --results-dir projects/X/detection \
         --sync-readme projects/X/README.md      # README tables copied from tables.md
 
@@ -29,6 +32,7 @@ from ..sweep import (
     SCHEDULES,
     TASKS,
     BaseSchedule,
+    DetectionTask,
     StudyRecords,
     Sweep,
     SweepError,
@@ -92,7 +96,8 @@ def parse_args(argv=None):
         nargs="*",
         type=int,
         default=[],
-        help="--configs: fill MODEL.WEIGHTS's {pretrain_seed} with each",
+        help="fill MODEL.WEIGHTS's {pretrain_seed} with each (--configs, or a detection "
+        "grid whose MODEL.WEIGHTS names it; {norm} there is each cell's norm)",
     )
     p.add_argument(
         "--base-batch",
@@ -236,11 +241,11 @@ def make_sweep(args):
         cells = variant_cells(variants, args.pretrain_seeds, args.seeds, label)
         common["study"] = args.study or "variants"
         return Sweep(task, cells, args.output_dir, invalid=validate_cells(task, cells), **common)
-    if args.pretrain_seeds:
-        raise SweepError("--pretrain-seeds goes with --configs")
     norms, batches = args.norms or DEFAULT_NORMS, args.batches or DEFAULT_BATCHES
     cfg = load_base_config(args.config_file, args.opts)
     task_cls = TASKS[args.task]
+    weights = cfg.MODEL.WEIGHTS if task_cls is DetectionTask else ""
+    check_pretrain_seeds(args.pretrain_seeds, weights)
     base_batch = args.base_batch or task_cls.default_base[0]
     base_lr = args.base_lr or task_cls.default_base[1]
     schedule = BaseSchedule.from_config(
@@ -253,11 +258,29 @@ def make_sweep(args):
         args.evals_per_run,
     )
     cells = build_grid(
-        norms, batches, args.groups, args.channels_per_group, args.seeds, schedule.label
+        norms,
+        batches,
+        args.groups,
+        args.channels_per_group,
+        args.seeds,
+        schedule.label,
+        args.pretrain_seeds,
     )
     extra = dict(epochs=args.epochs, data=args.data) if args.task == "classification" else {}
+    extra = extra or dict(weights=weights)
     task = task_cls(args.config_file, args.opts, schedule, shlex.split(args.tool_args), **extra)
     return Sweep(task, cells, args.output_dir, invalid=validate_cells(task, cells), **common)
+
+
+def check_pretrain_seeds(pretrain_seeds, weights):
+    """A grid takes --pretrain-seeds exactly when its MODEL.WEIGHTS names {pretrain_seed}."""
+    if pretrain_seeds and "{pretrain_seed}" not in weights:
+        raise SweepError(
+            "--pretrain-seeds goes with --configs or with a detection grid whose MODEL.WEIGHTS"
+            f" names {{pretrain_seed}} (here: {weights!r})"
+        )
+    if "{pretrain_seed}" in weights and not pretrain_seeds:
+        raise SweepError(f"MODEL.WEIGHTS {weights} names {{pretrain_seed}}; give --pretrain-seeds")
 
 
 def _stop(signum, frame):

@@ -1,5 +1,6 @@
 """The cells of a sweep: norm kinds x images per batch (x GN group counts or group sizes)
-x seeds, or config variants x pretraining seeds x seeds.
+x seeds (x pretraining seeds when the grid fine-tunes), or config variants x pretraining
+seeds x seeds.
 
 A norm is a variant string (gn_det.modeling.variant): a ``MODEL.NORM.TYPE`` kind with
 options, e.g. ``"GN+WS"`` for ``MODEL.NORM.TYPE GN MODEL.NORM.WS True``.
@@ -84,10 +85,12 @@ def with_seeds(cells, seeds, schedule=""):
     return [replace(c, seed=s, schedule=schedule) for s in seeds for c in cells]
 
 
-def build_grid(norms, batches, groups=(), channels_per_group=(), seeds=(), schedule=""):
-    """Cells for every seed x batch x norm, in that order; GN cells (any options) get one
-    cell per group count and per group size when those are given (else one with the config's
-    groups)."""
+def build_grid(
+    norms, batches, groups=(), channels_per_group=(), seeds=(), schedule="", pretrain_seeds=()
+):
+    """Cells for every seed x pretraining seed x batch x norm, in that order; GN cells (any
+    options) get one cell per group count and per group size when those are given (else one
+    with the config's groups)."""
     if not norms or not batches:
         raise SweepError("the grid is empty: give at least one --norms and one --batches value")
     grouped = {norm: Variant.parse(norm).takes_group_setting for norm in norms}
@@ -105,4 +108,7 @@ def build_grid(norms, batches, groups=(), channels_per_group=(), seeds=(), sched
                           for c in dict.fromkeys(channels_per_group)]  # fmt: skip
             else:
                 cells.append(Cell(norm, batch))
+    check_seeds("--pretrain-seeds", pretrain_seeds)
+    if pretrain_seeds:
+        cells = [replace(c, pretrain_seed=p) for p in dict.fromkeys(pretrain_seeds) for c in cells]
     return with_seeds(cells, seeds, schedule)

@@ -23,6 +23,21 @@ from .validate import load_base_config
 # metrics.json keys of each metric's evaluations
 CURVE_KEYS = {"bbox_ap": "bbox/AP", "segm_ap": "segm/AP", "top1_error": "top1_error"}
 
+# What MODEL.WEIGHTS may name, filled in per cell: fine-tuning from the pretraining run of the
+# cell's norm (``{norm}``, e.g. ``pretrain/{norm}_b32_s{pretrain_seed}/backbone.pkl``).
+WEIGHT_FIELDS = ("{norm}", "{pretrain_seed}")
+
+
+def weights_template(weights):
+    """``weights`` if it names a per-cell field (WEIGHT_FIELDS), else "" (the same file for
+    every cell: the config loads it as usual)."""
+    return weights if any(f in weights for f in WEIGHT_FIELDS) else ""
+
+
+def fill_weights(template, cell):
+    """The MODEL.WEIGHTS ``cell`` loads: ``template`` with its norm and pretraining seed."""
+    return template.replace("{norm}", cell.norm).replace("{pretrain_seed}", str(cell.pretrain_seed))
+
 
 def read_curve(folder, metrics, max_iter=0):
     """[(iterations done, metric, value)] of every evaluation a run logged to its metrics.json
@@ -43,9 +58,10 @@ class DetectionTask:
     labels = {"bbox_ap": "box AP", "segm_ap": "mask AP"}
     default_base = (0, 0.0)  # base (batch, LR) of the LR scaling: the config's SOLVER
 
-    def __init__(self, config_file, opts, schedule, tool_args=()):
+    def __init__(self, config_file, opts, schedule, tool_args=(), weights=""):
         self.config_file, self.opts, self.schedule = config_file, list(opts), schedule
         self.tool_args = list(tool_args)  # more arguments of the tool, e.g. --num-gpus 2
+        self.weights = weights_template(weights)  # per-cell MODEL.WEIGHTS, or ""
 
     def config_for(self, cell):
         """The config file ``cell`` trains with."""
@@ -54,10 +70,20 @@ class DetectionTask:
     def schedule_for(self, cell):
         return self.schedule
 
+    def weights_for(self, cell):
+        """The pretrained weights ``cell`` loads ("" if MODEL.WEIGHTS names no per-cell
+        field)."""
+        return fill_weights(self.weights, cell) if self.weights else ""
+
+    def weights_opts(self, cell):
+        weights = self.weights_for(cell)
+        return ["MODEL.WEIGHTS", weights] if weights else []
+
     def cell_opts(self, cell):
         """The ``KEY VALUE`` overrides of a cell (user opts first, the cell's last)."""
         solver = self.schedule_for(cell).solver_opts(cell.batch)
-        return [*self.opts, *cell.norm_opts(), *solver, *cell.seed_opts()]
+        return [*self.opts, *cell.norm_opts(), *self.weights_opts(cell), *solver,
+                *cell.seed_opts()]  # fmt: skip
 
     def command(self, cell, folder, resume):
         """The argv that trains ``cell`` into ``folder``."""
@@ -230,17 +256,11 @@ class VariantTask(DetectionTask):
         """The pretrained weights ``cell`` loads ("" if its config's MODEL.WEIGHTS has no
         {pretrain_seed})."""
         variant = self.variants[cell.variant]
-        if not variant.pretrained:
-            return ""
-        return variant.weights.replace("{pretrain_seed}", str(cell.pretrain_seed))
+        return fill_weights(variant.weights, cell) if variant.pretrained else ""
 
     def cell_opts(self, cell):
-        variant = self.variants[cell.variant]
-        opts = list(self.opts)
-        if variant.pretrained:
-            opts += ["MODEL.WEIGHTS", self.weights_for(cell)]
-        solver = variant.schedule.solver_opts(cell.batch)
-        return [*opts, *solver, *cell.seed_opts()]
+        solver = self.variants[cell.variant].schedule.solver_opts(cell.batch)
+        return [*self.opts, *self.weights_opts(cell), *solver, *cell.seed_opts()]
 
 
 def load_variants(config_files, opts, scale=1.0, evals=0):

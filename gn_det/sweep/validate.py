@@ -26,7 +26,7 @@ def load_base_config(config_file, opts, flag="--config-file"):
 def invalid_reason(task, cell):
     """Why ``cell`` cannot run (one line), or None if its config loads, its model builds and
     the pretrained weights it names exist (they may come from an earlier step of a study)."""
-    weights = task.weights_for(cell) if hasattr(task, "weights_for") else ""
+    weights = task.weights_for(cell)
     if weights and "://" not in weights and not os.path.isfile(weights):
         return f"MODEL.WEIGHTS {weights} does not exist yet (run the step that writes it)"
     try:

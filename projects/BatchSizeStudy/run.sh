@@ -4,7 +4,9 @@
 #
 #   bash projects/BatchSizeStudy/run.sh [STEP ...]     # default: every step, in this order
 #
-# STEPs: classification iters convergence groups detection detection_convergence report.
+# STEPs: classification iters convergence groups detection_pretrain detection_finetune
+# detection_finetune_convergence report (default), and the from-scratch pilot's detection and
+# detection_convergence.
 # Each step is one `tools/sweep.py` call: finished runs are skipped, a stopped run resumes,
 # a failed one is recorded with its reason (RETRY_FAILED=1 runs it again). Every run that
 # finishes is written at once to the step's results folder (runs.csv, curves.csv) and, with
@@ -56,6 +58,11 @@ DET_TRAIN_IMAGES=${DET_TRAIN_IMAGES:-4000}  # images per cell (4 epochs of shape
                                             # AP still +10-15 per 1,000 images. Raise it, into
                                             # new RES and OUT folders, before the full step
 DET_EVALS=${DET_EVALS:-4}                   # evaluations per run (the learning curve)
+# Fine-tuned detection (detection_finetune): each norm live from its own batch-32 classifier
+# (the classification step's settings), so that a plateau is within reach of this CPU.
+DET_PRE_SEEDS=${DET_PRE_SEEDS:-0}           # pretraining seeds (detection_pretrain)
+DET_FT_TRAIN_IMAGES=${DET_FT_TRAIN_IMAGES:-9600}  # images per cell: the carry-over's 4x, where
+                                                  # its curves flatten; the convergence step checks
 DET_IMAGE_SIZE=${DET_IMAGE_SIZE:-128}       # train and test side (the demo's 128 px)
 
 run_sweep() {  # run_sweep RESULTS_SUBDIR STUDY SWEEP-ARGS...
@@ -137,8 +144,30 @@ detection_convergence() {  # twice the schedule at the largest batch
     --schedule-scale "$CONVERGENCE_SCALE" --evals-per-run "$DET_EVALS" $(detection_opts)
 }
 
+detection_pretrain() {  # the batch-32 classifiers whose backbones detection_finetune loads
+  # shellcheck disable=SC2086
+  run_sweep detection_pretrain pretrain --task classification --config-file "$CONFIG" \
+    --output-dir "$OUT/detection_pretrain" --norms $DET_NORMS --batches 32 \
+    --epochs "$CLS_EPOCHS" --base-batch 32 --base-lr "$CLS_BASE_LR" \
+    --tool-args "--image-size $CLS_IMAGE_SIZE --num-images $CLS_NUM_IMAGES" \
+    --rerun-missing backbone.pkl --seeds $DET_PRE_SEEDS  # retrain on a new machine; these
+}                                                      # --seeds replace run_sweep's SEEDS
+
+detection_finetune() {  # each norm live, from its own pretraining, x 8/4/2/1, equal epochs
+  # shellcheck disable=SC2086,SC2046
+  run_sweep detection_finetune detection --config-file "$CONFIG" \
+    --output-dir "$OUT/detection_finetune" --norms $DET_NORMS --batches $DET_BATCHES \
+    --pretrain-seeds $DET_PRE_SEEDS --train-images "$DET_FT_TRAIN_IMAGES" \
+    --evals-per-run "$DET_EVALS" "$@" $(detection_opts) \
+    MODEL.WEIGHTS "$OUT/detection_pretrain/{norm}_b32_s{pretrain_seed}/backbone.pkl"
+}
+
+detection_finetune_convergence() {  # twice the schedule at the largest batch
+  detection_finetune --batches "${DET_BATCHES%% *}" --schedule-scale "$CONVERGENCE_SCALE"
+}
+
 report() {  # every table, plot and claims.csv from the committed files only
-  for study in classification groups detection; do
+  for study in classification groups detection detection_pretrain detection_finetune; do
     if [ -f "$RES/$study/runs.csv" ]; then
       $PY tools/sweep.py --report-only --results-dir "$RES/$study"
     fi
@@ -146,11 +175,12 @@ report() {  # every table, plot and claims.csv from the committed files only
 }
 
 steps=("$@")
-[ ${#steps[@]} -gt 0 ] || steps=(classification iters convergence groups detection
-                                  detection_convergence report)
+[ ${#steps[@]} -gt 0 ] || steps=(classification iters convergence groups detection_pretrain
+                                  detection_finetune detection_finetune_convergence report)
 for step in "${steps[@]}"; do
   case $step in
-    classification|iters|convergence|groups|detection|detection_convergence|report) "$step" ;;
+    classification|iters|convergence|groups|detection|detection_convergence) "$step" ;;
+    detection_pretrain|detection_finetune|detection_finetune_convergence|report) "$step" ;;
     *) echo "run.sh: unknown step $step" >&2; exit 2 ;;
   esac
 done

@@ -66,7 +66,15 @@ def test_a_real_cell_runs_then_is_skipped(small_shapes, tmp_path):
     "args,message",
     [
         (["--seeds", 0, -2], "error: --seeds -2: must be >= 0"),
-        (["--pretrain-seeds", 0], "error: --pretrain-seeds goes with --configs"),
+        (["--pretrain-seeds", 0], "error: --pretrain-seeds goes with --configs or with a"),
+        (
+            ["MODEL.WEIGHTS", "p/{norm}_s{pretrain_seed}.pkl"],
+            "error: MODEL.WEIGHTS p/{norm}_s{pretrain_seed}.pkl names {pretrain_seed}; give",
+        ),
+        (
+            ["--pretrain-seeds", 0, "--task", "classification", "MODEL.WEIGHTS", "{pretrain_seed}"],
+            "error: --pretrain-seeds goes with --configs or with a detection grid",
+        ),
         (["--schedule-scale", 0], "error: --schedule-scale 0.0: must be > 0"),
     ],
 )

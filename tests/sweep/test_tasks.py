@@ -102,3 +102,19 @@ def test_variants_fill_the_pretraining_seed(tmp_path):
     assert "MODEL.WEIGHTS pre/GN_b32_s0/backbone.pkl does not exist yet" in invalid[cells[0]]
     with pytest.raises(SweepError, match="give --pretrain-seeds"):
         variant_cells(variants, [], [0], "epochs")
+
+
+def test_a_grid_fine_tunes_each_norm_from_its_own_pretraining():
+    template = "pre/{norm}_b32_s{pretrain_seed}/backbone.pkl"
+    cells = build_grid(["BN", "GN+WS"], [8, 1], seeds=[3], schedule="epochs", pretrain_seeds=[0, 1])
+    assert [c.name for c in cells[:5]] == ["BN_b8_p0_s3", "GN+WS_b8_p0_s3", "BN_b1_p0_s3",
+                                           "GN+WS_b1_p0_s3", "BN_b8_p1_s3"]  # fmt: skip
+    task = DetectionTask(
+        str(TINY_CONFIG), [], BaseSchedule.from_config(tiny_cfg()), weights=template
+    )
+    opts = opts_of(task.command(cells[5], "out", resume=False)[5:])
+    assert opts["MODEL.WEIGHTS"] == "pre/GN+WS_b32_s1/backbone.pkl" and opts["MODEL.NORM.WS"]
+    invalid = validate_cells(task, cells)  # no pretraining has run
+    assert len(invalid) == 8 and "pre/BN_b32_s0/backbone.pkl does not exist" in invalid[cells[0]]
+    plain = DetectionTask(str(TINY_CONFIG), [], task.schedule, weights="model.pkl")
+    assert "MODEL.WEIGHTS" not in plain.command(cells[0], "out", resume=False)  # the config's own
