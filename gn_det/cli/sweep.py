@@ -32,7 +32,6 @@ from ..sweep import (
     SCHEDULES,
     TASKS,
     BaseSchedule,
-    DetectionTask,
     StudyRecords,
     Sweep,
     SweepError,
@@ -244,7 +243,8 @@ def make_sweep(args):
     norms, batches = args.norms or DEFAULT_NORMS, args.batches or DEFAULT_BATCHES
     cfg = load_base_config(args.config_file, args.opts)
     task_cls = TASKS[args.task]
-    weights = cfg.MODEL.WEIGHTS if task_cls is DetectionTask else ""
+    detection = args.task == "detection"
+    weights = cfg.MODEL.WEIGHTS if detection else ""  # may name {norm} and {pretrain_seed}
     check_pretrain_seeds(args.pretrain_seeds, weights)
     base_batch = args.base_batch or task_cls.default_base[0]
     base_lr = args.base_lr or task_cls.default_base[1]
@@ -266,8 +266,7 @@ def make_sweep(args):
         schedule.label,
         args.pretrain_seeds,
     )
-    extra = dict(epochs=args.epochs, data=args.data) if args.task == "classification" else {}
-    extra = extra or dict(weights=weights)
+    extra = dict(weights=weights) if detection else dict(epochs=args.epochs, data=args.data)
     task = task_cls(args.config_file, args.opts, schedule, shlex.split(args.tool_args), **extra)
     return Sweep(task, cells, args.output_dir, invalid=validate_cells(task, cells), **common)
 
