@@ -73,6 +73,10 @@ TWINS = [
         (ROOT / "projects/GNCarryOver/results/pretrain", {"norm": "GN", "batch": 32}),
     ),
     (
+        (STUDY / "classification", {"norm": "BN", "batch": 32, "schedule": "epochs"}),
+        (STUDY / "detection_pretrain", {"norm": "BN"}),
+    ),
+    (
         (STUDY / "classification", {"norm": "GN", "batch": 32, "schedule": "epochs"}),
         (STUDY / "groups", {"groups": 32}),
     ),
