@@ -10,7 +10,8 @@ class ConfigError(GNDetError, ValueError):
 
 
 def add_gn_det_config(cfg):
-    """Add gn_det's keys (``MODEL.NORM.*``, ``DATASETS.REGISTER_COCO``) to a detectron2 config."""
+    """Add gn_det's keys (``MODEL.NORM.*``, ``SOLVER.NORM_LR_FACTOR``, ``DATASETS.*``, ...) to
+    a detectron2 config."""
     cfg.MODEL.NORM = CN()
     # Norm kind for every part in MODEL.NORM.PARTS: "FrozenBN", "BN", "SyncBN", "GN",
     # "LN" (GN with one group), "IN" (one group per channel) or "none" (no norm; convs
@@ -34,6 +35,12 @@ def add_gn_det_config(cfg):
     # with (w - mean) / (std + 1e-5) per output channel (unbiased std, as mmcv's ConvWS2d);
     # checkpoint keys are unchanged. Needs MODEL.NORM.TYPE GN, LN or IN.
     cfg.MODEL.NORM.WS = False
+
+    # Learning rate of the norm layers' scale and shift (GN, LN, IN, BN, SyncBN) as a multiple
+    # of the LR that their group would get (SOLVER.BASE_LR and its schedule); 0 keeps them at
+    # their initial (e.g. pretrained) values while the norm still normalizes. Weight decay
+    # of the same parameters: detectron2's SOLVER.WEIGHT_DECAY_NORM.
+    cfg.SOLVER.NORM_LR_FACTOR = 1.0
 
     # Load MODEL.WEIGHTS even if backbone weights are missing from it or have another shape
     # (they keep their random init). False: that is an error naming the missing keys.

@@ -9,7 +9,7 @@ import inspect
 
 import detectron2
 import detectron2.utils.comm as comm
-from detectron2.engine import defaults
+from detectron2.engine import defaults, hooks
 from detectron2.evaluation import COCOEvaluator
 
 from ..utils.errors import GNDetError
@@ -104,3 +104,14 @@ class COCOEvaluatorBase(COCOEvaluator):
 
     def eval_predictions(self, predictions, img_ids=None):
         raise NotImplementedError
+
+
+class FirstGroupLRScheduler(hooks.LRScheduler):
+    """detectron2's LRScheduler hook, logging param group 0's LR as "lr". detectron2 logs its
+    largest group's, which SOLVER.NORM_LR_FACTOR can make the norm layers' (gn_det's optimizer
+    keeps group 0 at the scheduled LR: the first trainable conv weight's group)."""
+
+    def before_train(self):
+        super().before_train()
+        require(self, "_best_param_group_id", "Logging the LR with SOLVER.NORM_LR_FACTOR")
+        self._best_param_group_id = 0

@@ -2,21 +2,24 @@
 
 Shared by the backbone pretraining and distillation tools: the optimizer and LR schedule
 come from ``build_optimizer``/``build_lr_scheduler`` (norm parameters get
-SOLVER.WEIGHT_DECAY_NORM), checkpoints from GNDetCheckpointer (atomic, resumable), progress
-and ETA from detectron2's CommonMetricPrinter; a non-finite loss stops the run, and Ctrl-C
-or a refused write ends it with one line that says how to resume.
+SOLVER.WEIGHT_DECAY_NORM and SOLVER.NORM_LR_FACTOR), checkpoints from GNDetCheckpointer
+(atomic, resumable), progress and ETA from detectron2's CommonMetricPrinter; a non-finite
+loss stops the run, and Ctrl-C or a refused write ends it with one line that says how to
+resume.
 """
 
 import os
 import weakref
 
 from detectron2.engine import SimpleTrainer, hooks
-from detectron2.solver import build_lr_scheduler, build_optimizer
+from detectron2.solver import build_lr_scheduler
 from detectron2.utils.events import CommonMetricPrinter, JSONWriter
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
+from ..compat.detectron2_private import FirstGroupLRScheduler
 from .divergence import DivergenceGuard
 from .final_eval import FinalEvalHook
+from .optimizer import build_optimizer
 from .stop_report import StopReport
 
 # Periodic checkpoints kept in OUTPUT_DIR: the last resumes a stopped run, the one before it
@@ -55,7 +58,7 @@ class HookedTraining:
         period = cfg.SOLVER.CHECKPOINT_PERIOD
         self.trainer.register_hooks([
             hooks.IterationTimer(),
-            hooks.LRScheduler(self.optimizer, self.scheduler),
+            FirstGroupLRScheduler(self.optimizer, self.scheduler),
             hooks.PeriodicCheckpointer(self.checkpointer, period, max_to_keep=CHECKPOINTS_KEPT),
             FinalEvalHook(eval_period, self._evaluate),
             # at least once per evaluation, so metrics.json holds every evaluated value (the

@@ -80,6 +80,11 @@ def check_solver(cfg, world_size):
     for key in ("MAX_ITER", "CHECKPOINT_PERIOD"):
         if scaled.SOLVER[key] <= 0:
             raise ConfigError(f"SOLVER.{key}={scaled.SOLVER[key]}{note} must be > 0")
+    if cfg.SOLVER.NORM_LR_FACTOR < 0:
+        raise ConfigError(
+            f"SOLVER.NORM_LR_FACTOR={cfg.SOLVER.NORM_LR_FACTOR} must be >= 0 (a multiple of the "
+            "learning rate for the norm layers; 0 keeps their scale and shift fixed)"
+        )
     if not cfg.DATASETS.TRAIN:
         raise ConfigError("DATASETS.TRAIN is empty: training needs at least one dataset")
     if cfg.DATALOADER.SAMPLER_TRAIN not in SAMPLERS:

@@ -4,16 +4,17 @@ import logging
 
 import detectron2.utils.comm as comm
 from detectron2.data import DatasetMapper, build_detection_test_loader
-from detectron2.engine import DefaultTrainer
+from detectron2.engine import DefaultTrainer, hooks
 
 from ..checkpoint.checkpointer import GNDetCheckpointer
-from ..compat.detectron2_private import last_eval_results
+from ..compat.detectron2_private import FirstGroupLRScheduler, last_eval_results
 from ..data.image_guard import GuardedLoader, GuardedMapper
 from ..data.resumable_loader import build_resumable_train_loader
 from ..evaluation.evaluator import build_coco_evaluator
 from ..evaluation.summary import final_ap_line, task_ap
 from .divergence import DivergenceGuard
 from .final_eval import without_eval_after_failure
+from .optimizer import build_optimizer
 from .resume import ExactResumeHook
 from .stop_report import StopReport
 
@@ -34,17 +35,25 @@ def guarded_hooks(hooks, loader, checkpoint_period, hints=None):
 
 
 class Trainer(DefaultTrainer):
-    """DefaultTrainer with COCO bbox + segm evaluation, code-free and crash-safe checkpoints,
-    exact resume (optimizer, data order, random state), a stop on divergence, one error line
-    for an image that cannot be read, and one line saying how to resume after Ctrl-C or a
-    full disk."""
+    """DefaultTrainer with COCO bbox + segm evaluation, SOLVER.NORM_LR_FACTOR, code-free and
+    crash-safe checkpoints, exact resume (optimizer, data order, random state), a stop on
+    divergence, one error line for an image that cannot be read, and one line saying how to
+    resume after Ctrl-C or a full disk."""
 
     def build_hooks(self):
         # Called by DefaultTrainer.__init__ right after it makes its checkpointer.
         allow = self.cfg.MODEL.BACKBONE.ALLOW_MISSING_WEIGHTS
         self.checkpointer = GNDetCheckpointer.like(self.checkpointer, allow_missing_backbone=allow)
         period = self.cfg.SOLVER.CHECKPOINT_PERIOD
-        return guarded_hooks(super().build_hooks(), self.data_loader, period)
+        stock = [
+            FirstGroupLRScheduler() if type(h) is hooks.LRScheduler else h
+            for h in super().build_hooks()
+        ]
+        return guarded_hooks(stock, self.data_loader, period)
+
+    @classmethod
+    def build_optimizer(cls, cfg, model):
+        return build_optimizer(cfg, model)
 
     @classmethod
     def build_train_loader(cls, cfg):

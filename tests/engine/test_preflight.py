@@ -48,6 +48,8 @@ def offline(monkeypatch, tmp_path):
         ([], 0, ConfigError, "--num-gpus 0 --num-machines 1: both must be >= 1"),
         (["SOLVER.CHECKPOINT_PERIOD", 0], 1, ConfigError, "SOLVER.CHECKPOINT_PERIOD=0 must be > 0"),
         (["SOLVER.MAX_ITER", 0], 1, ConfigError, "SOLVER.MAX_ITER=0 must be > 0"),
+        (["SOLVER.NORM_LR_FACTOR", -0.5], 1, ConfigError,
+         "SOLVER.NORM_LR_FACTOR=-0.5 must be >= 0"),
         (["DATASETS.TRAIN", "()"], 1, ConfigError, "DATASETS.TRAIN is empty"),
         (["DATALOADER.SAMPLER_TRAIN", "Shuffled"], 1, ConfigError,
          "DATALOADER.SAMPLER_TRAIN='Shuffled' is not one of"),
