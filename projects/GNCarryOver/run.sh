@@ -46,7 +46,10 @@ VARIANTS_ONLY=${VARIANTS_ONLY:-}   # finetune/plateau: only these configs (e.g. 
 CHECK_PRE_SEEDS=${CHECK_PRE_SEEDS:-"0"}
 PRE_X2_NORMS=${PRE_X2_NORMS:-"GN BN"}  # pretrain_x2: the backbones pretrained twice as long
 KNOBS=${KNOBS:-"a_gn_pretrained_pre_x2 c_bn_pretrained_frozenbn_pre_x2
-  a_gn_pretrained_freeze0 c_bn_pretrained_frozenbn_freeze0"}  # configs/knobs/*.yaml
+  a_gn_pretrained_freeze0 c_bn_pretrained_frozenbn_freeze0
+  a_gn_pretrained_wd_norm c_bn_pretrained_frozenbn_wd_norm
+  a_gn_pretrained_norm_lr_tenth c_bn_pretrained_frozenbn_norm_lr_tenth
+  a_gn_pretrained_warmup_x4 c_bn_pretrained_frozenbn_warmup_x4"}  # configs/knobs/*.yaml
 COMMIT=${COMMIT:-1}
 DRY=${DRY:-0}
 RETRY_FAILED=${RETRY_FAILED:-0}
