@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Every GPU check of projects/Performance in one run (a few minutes on one H100/A100).
+# Each check has its own time limit (T_FP32, T_AMP, T_OPS, T_TESTS, T_COMPILE seconds);
+# $OUT/steps.txt lists each one's exit status (124: stopped at its limit).
 #
 #   bash projects/Performance/run_gpu.sh pack [WHEELHOUSE]   # where pip can reach the registry
 #   bash projects/Performance/run_gpu.sh run  [WHEELHOUSE]   # on the GPU machine (PyTorch there)
@@ -47,29 +49,42 @@ install_offline() {
   "$PY" -m pip install --no-deps gn_det --find-links "$WH" || "$PY" -m pip install --no-deps -e .
 }
 
+step() {  # step NAME SECONDS CMD...: one check, stopped after SECONDS; a failure does not end the run
+  local name=$1 limit=$2 rc=0
+  shift 2
+  echo "== $name (limit ${limit}s) $(date +%T)"
+  timeout "$limit" "$@" 2>&1 | tee "$OUT/$name.txt" || rc=${PIPESTATUS[0]}
+  echo "$name rc=$rc" | tee -a "$OUT/steps.txt"
+}
+
 run() {
   install_offline
   "$PY" -c "import torch; assert torch.cuda.is_available(), 'no CUDA device'; print(torch.cuda.get_device_name(0), torch.__version__)"
   mkdir -p "$OUT"
+  : > "$OUT/steps.txt"
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/gpu.txt" || true
   R50=configs/COCO/mask_rcnn_R_50_FPN_1x_gn.yaml
   # MODEL.DEVICE is cuda by default; KEY VALUE overrides would have to come last.
-  COMMON=(--config-file "$R50" --synthetic 800x1333 --batch 2)
-  # 1. The speed options, interleaved; ratios against FrozenBN with folding (the fair baseline).
-  "$PY" tools/benchmark.py "${COMMON[@]}" --iters 20 --warmup 5 --json "$OUT/r50_fp32.json" \
-    --norms FrozenBN FrozenBN+nofold GN GN+channels_last GN+compile GN+channels_last+compile \
-    | tee "$OUT/r50_fp32.txt"
+  COMMON=(--config-file "$R50" --synthetic 800x1333 --batch 2 --iters 20 --warmup 5)
+  BENCH=("$PY" tools/benchmark.py "${COMMON[@]}")
+  # Most telling first, compilation (the slowest to start) last, so a short lease still
+  # brings back the fair baseline. Ratios against FrozenBN with folding.
+  # 1. The eager speed options (fp32).
+  step r50_fp32 "${T_FP32:-150}" "${BENCH[@]}" --json "$OUT/r50_fp32.json" \
+    --norms FrozenBN FrozenBN+nofold GN GN+channels_last
   # 2. Mixed precision: bf16 (no loss scaler needed) and fp16 (GradScaler), both norms.
-  "$PY" tools/benchmark.py "${COMMON[@]}" --iters 20 --warmup 5 --json "$OUT/r50_amp.json" \
-    --norms FrozenBN+bf16 FrozenBN+channels_last+bf16 GN+bf16 GN+channels_last+bf16 \
-    GN+fp16 GN+channels_last+compile+bf16 | tee "$OUT/r50_amp.txt"
+  step r50_amp "${T_AMP:-130}" "${BENCH[@]}" --json "$OUT/r50_amp.json" \
+    --norms FrozenBN+bf16 FrozenBN+channels_last+bf16 GN+bf16 GN+channels_last+bf16 GN+fp16
   # 3. GN and BN alone on the model's GN shapes vs a copy (fp32, then bf16 channels_last).
-  "$PY" tools/benchmark.py "${COMMON[@]}" --norms GN --ops-only --ops-compile \
-    --json "$OUT/ops_fp32.json" | tee "$OUT/ops_fp32.txt"
-  "$PY" tools/benchmark.py "${COMMON[@]}" --norms GN+channels_last+bf16 --ops-only \
-    --ops-compile --json "$OUT/ops_bf16_nhwc.json" | tee "$OUT/ops_bf16_nhwc.txt"
+  step ops_fp32 "${T_OPS:-60}" "${BENCH[@]}" --norms GN --ops-only --ops-compile \
+    --json "$OUT/ops_fp32.json"
+  step ops_bf16_nhwc "${T_OPS:-60}" "${BENCH[@]}" --norms GN+channels_last+bf16 --ops-only \
+    --ops-compile --json "$OUT/ops_bf16_nhwc.json"
   # 4. Correctness of the options on this machine (the same tests as on CPU).
-  "$PY" -m pytest -q tests/modeling/speed | tail -3 | tee "$OUT/tests.txt"
+  step tests "${T_TESTS:-60}" "$PY" -m pytest -q -p no:cacheprovider tests/modeling/speed
+  # 5. torch.compile, eager GN as the baseline.
+  step r50_compile "${T_COMPILE:-240}" "${BENCH[@]}" --json "$OUT/r50_compile.json" \
+    --norms GN GN+compile GN+channels_last+compile GN+channels_last+compile+bf16
   echo "results in $OUT"
 }
 
