@@ -105,15 +105,19 @@ def op_benchmark(
 ):
     """Per shape and in total (weighted by how often each shape occurs in the model): time,
     achieved GB/s and fraction of copy bandwidth of each op."""
+    compile_gn = compile_gn and compile_unavailable_reason() is None
     compiled = None
-    if compile_gn and compile_unavailable_reason() is None:
-        compiled = torch.compile(_gn_relu, dynamic=False)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     rows, totals = [], collections.defaultdict(lambda: [0.0, 0.0])
     for i, ((shape, groups), count) in enumerate(sorted(shapes.items(), key=lambda s: -s[1])):
         x = torch.randn(shape, device=device, dtype=dtype).contiguous(memory_format=fmt)
         nbytes = x.numel() * x.element_size()
         copy_gbps = None
+        if compile_gn:
+            # A fresh compilation per shape, as a static-shape model compile gets: one shared
+            # function hits dynamo's recompile limit after 8 shapes and runs eager after that.
+            torch.compiler.reset()
+            compiled = torch.compile(_gn_relu, dynamic=False)
         for name, (kind, fn) in _ops(x, groups, compiled).items():
             try:
                 seconds = time_call(fn, device, repeats)
