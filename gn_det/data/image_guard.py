@@ -93,7 +93,12 @@ class GuardedMapper:
 
 
 def raise_bad_images(items):
-    """``items`` (mapped dicts or lists of them), raising ImageError at the first BadImage."""
+    """``items`` (mapped dicts or lists of them), raising ImageError at the first BadImage.
+
+    A caller that passes a DataLoader's iterator keeps a reference to it: otherwise the raise
+    drops it and shuts its workers down mid-raise, and a worker forked from a gloo process
+    (a multi-process CPU run) can abort on that shutdown and print a traceback beside the one
+    error line. Held, the workers stop with the process."""
     for item in items:
         for one in item if isinstance(item, list) else [item]:
             if isinstance(one, BadImage):
@@ -106,9 +111,11 @@ class GuardedLoader:
 
     def __init__(self, loader):
         self.loader = loader
+        self.batches = None
 
     def __len__(self):
         return len(self.loader)
 
     def __iter__(self):
-        return raise_bad_images(self.loader)
+        self.batches = iter(self.loader)  # held past an ImageError: see raise_bad_images
+        return raise_bad_images(self.batches)

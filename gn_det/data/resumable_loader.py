@@ -121,6 +121,7 @@ class ResumableTrainLoader:
         self.dataset = MapDataset(DatasetFromList(dataset_dicts, copy=False), mapper)
         self.batch_size, self.num_workers = batch_size, num_workers
         self.seed, self.start_batch = seed, 0
+        self.batches = None  # the DataLoader's iterator, once iteration starts
 
     def __iter__(self):
         stream = self.make_stream(seed=self.seed)
@@ -133,7 +134,8 @@ class ResumableTrainLoader:
             worker_init_fn=worker_init_reset_seed,
             generator=torch.Generator(),  # leaves the global random state untouched
         )
-        yield from raise_bad_images(loader)
+        self.batches = iter(loader)  # held past an ImageError: see raise_bad_images
+        yield from raise_bad_images(self.batches)
 
 
 def build_resumable_train_loader(cfg):

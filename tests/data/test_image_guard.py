@@ -1,12 +1,16 @@
 """Bad images in the data path: a BadImage from the mapper, one ImageError where batches are
 consumed, naming the file, its dataset and the command that checks it."""
 
+import functools
+import operator
 import pickle
 import uuid
 from pathlib import Path
 
 import pytest
+import torch.utils.data as torchdata
 from detectron2.data import DatasetCatalog, DatasetMapper
+from detectron2.data.samplers import TrainingSampler
 
 from gn_det.data import register_coco_format
 from gn_det.data.image_guard import (
@@ -16,6 +20,7 @@ from gn_det.data.image_guard import (
     ImageError,
     raise_bad_images,
 )
+from gn_det.data.resumable_loader import ResumableTrainLoader
 
 from ..coco.coco_sample import write_dataset
 from ..conftest import tiny_cfg
@@ -87,3 +92,33 @@ def test_the_consumer_raises_at_the_first_bad_image():
     assert len(loader) == 3
     with pytest.raises(ImageError):
         list(loader)
+
+
+def _bad_at_two(d):
+    return BadImage("image 2.png is broken") if d["index"] == 2 else d
+
+
+def _guarded_loader():
+    items = [[{"index": i}] for i in range(2)] + [[BadImage("image 2.png is broken")]]
+    return GuardedLoader(
+        torchdata.DataLoader(items, num_workers=1, collate_fn=operator.itemgetter(0))
+    )
+
+
+def _resumable_loader():
+    dicts = [{"index": i, "width": 8, "height": 8} for i in range(4)]
+    return ResumableTrainLoader(functools.partial(TrainingSampler, 4), dicts, _bad_at_two,
+                                batch_size=1, num_workers=1, grouping=False, seed=0)  # fmt: skip
+
+
+@pytest.mark.parametrize("make_loader", [_guarded_loader, _resumable_loader])
+def test_workers_are_not_shut_down_by_the_raise(make_loader):
+    # A shutdown mid-raise, in a multi-process CPU run, can meet a worker aborting at exit
+    # (forked from a gloo process) and print a traceback beside the one error line.
+    loader = make_loader()
+    with pytest.raises(ImageError, match="^image 2.png is broken$"):
+        for _ in loader:
+            pass
+    assert isinstance(loader.batches, torchdata.dataloader._MultiProcessingDataLoaderIter)
+    assert not loader.batches._shutdown and loader.batches._workers[0].is_alive()
+    loader.batches._shutdown_workers()
