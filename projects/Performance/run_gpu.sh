@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every GPU check of projects/Performance in one run (a few minutes on one H100/A100).
-# Each check has its own time limit (T_FP32, T_AMP, T_OPS, T_TESTS, T_COMPILE seconds);
-# $OUT/steps.txt lists each one's exit status (124: stopped at its limit).
+# Each check has its own time limit (T_FP32, T_AMP, T_OPS, T_TESTS, T_COMPILE, T_FOLD,
+# T_PRECISION seconds); $OUT/steps.txt lists each one's exit status (124: stopped at its
+# limit). STEPS="ops_fp32 r50_fold_infer ..." runs only the checks it names, in run()'s order.
 #
 #   bash projects/Performance/run_gpu.sh pack [WHEELHOUSE]   # where pip can reach the registry
 #   bash projects/Performance/run_gpu.sh run  [WHEELHOUSE]   # on the GPU machine (PyTorch there)
@@ -23,9 +24,10 @@ pack() {
   mkdir -p "$WH"
   "$PY" -m pip download --no-deps --no-binary :all: -d "$WH" "pb1-detectron2==0.6"
   "$PY" -m pip wheel --no-deps -w "$WH" .
-  # gn_det's and detectron2's dependencies as installed here, less torch and its CUDA libs.
+  # gn_det's and detectron2's dependencies as installed here, less torch and its CUDA libs
+  # (installing those over the GPU machine's own would break its PyTorch).
   "$PY" -m pip freeze --exclude-editable \
-    | grep -v -i -E '^(torch|torchvision|triton|nvidia-|pb1-detectron2|gn.det)' > "$WH/requirements.txt"
+    | grep -v -i -E '^(torch|torchvision|triton|nvidia-|cuda-|pb1-detectron2|gn.det)' > "$WH/requirements.txt"
   "$PY" -m pip download --no-deps --only-binary :all: -d "$WH" -r "$WH/requirements.txt"
   echo "wheelhouse ready: $WH (copy it with this repository to the GPU machine)"
 }
@@ -52,6 +54,7 @@ install_offline() {
 step() {  # step NAME SECONDS CMD...: one check, stopped after SECONDS; a failure does not end the run
   local name=$1 limit=$2 rc=0
   shift 2
+  if [ -n "${STEPS:-}" ] && [[ " $STEPS " != *" $name "* ]]; then return; fi
   echo "== $name (limit ${limit}s) $(date +%T)"
   timeout "$limit" "$@" 2>&1 | tee "$OUT/$name.txt" || rc=${PIPESTATUS[0]}
   echo "$name rc=$rc" | tee -a "$OUT/steps.txt"
@@ -82,7 +85,13 @@ run() {
     --ops-compile --json "$OUT/ops_bf16_nhwc.json"
   # 4. Correctness of the options on this machine (the same tests as on CPU).
   step tests "${T_TESTS:-60}" "$PY" -m pytest -q -p no:cacheprovider tests/modeling/speed
-  # 5. torch.compile, eager GN as the baseline (on an H200: about 3 minutes; 5 compiled
+  # 5. Folded against unfolded FrozenBN inference, with rounds enough for the A/A control
+  #    (20 rounds of 0.07 s were too few), and bf16 against fp32 side by side in one call.
+  step r50_fold_infer "${T_FOLD:-90}" "${BENCH[@]}" --iters 60 --phases infer \
+    --json "$OUT/r50_fold_infer.json" --norms FrozenBN FrozenBN+nofold
+  step r50_precision "${T_PRECISION:-150}" "${BENCH[@]}" --json "$OUT/r50_precision.json" \
+    --norms FrozenBN FrozenBN+bf16 GN GN+bf16
+  # 6. torch.compile, eager GN as the baseline (on an H200: about 3 minutes; 5 compiled
   #    models at once did not finish in 110 s).
   step r50_compile "${T_COMPILE:-240}" "${BENCH[@]}" --json "$OUT/r50_compile.json" \
     --norms GN GN+compile
