@@ -140,11 +140,10 @@ class ModelBench:
                 self._train(next(counter), mark=record_function)
             else:
                 self._infer(next(counter))
+            self._sync()  # the step's range ends when its kernels do, as in a timed step
 
         run()  # untimed: the first step after a mode switch
-        result = profile_steps(run, self.model, steps)
-        self._sync()
-        return result
+        return profile_steps(run, self.model, steps)
 
     def info(self):
         params = sum(p.numel() for p in self.model.parameters())

@@ -4,13 +4,16 @@ Stages are ``record_function`` ranges put around the model's parts by forward ho
 FPN, RPN, box and mask heads) and around backward and the optimizer step, so each stage's
 time is everything run inside it. Op kinds sum the self time of every operator by what it
 does (convolution, norm, ROI align, ...); what no operator accounts for is Python and
-dispatch overhead. Both are per step, averaged over the profiled steps.
+dispatch overhead. Both are per step, averaged over the profiled steps. On a GPU, the
+kernels' busy time against the step's wall time says whether the host (Python, launches) or
+the device bounds the step.
 """
 
 import collections
 import contextlib
 
 from tabulate import tabulate
+from torch.autograd import DeviceType
 from torch.profiler import ProfilerActivity, profile, record_function
 
 # (stage, module path in GeneralizedRCNN); nested ranges are reported net of their children.
@@ -86,14 +89,18 @@ def op_kind(name):
 
 
 def breakdown(events, steps, step_us):
-    """{"stages": {stage: ms}, "ops": {kind: ms}, "top_ops": [(name, ms, calls)], "step_ms"}
-    per step, from the profiler's ``events`` of ``steps`` steps lasting ``step_us`` in all."""
+    """{"stages": {stage: ms}, "ops": {kind: ms}, "top_ops": [(name, ms, calls)], "step_ms",
+    "device_ms"} per step, from the profiler's ``events`` of ``steps`` steps lasting
+    ``step_us`` in all; ``device_ms`` is the GPU kernels' time (0 on the CPU)."""
     ranges = collections.defaultdict(float)
     children = collections.defaultdict(float)
     ops = collections.defaultdict(float)
     top = collections.defaultdict(lambda: [0.0, 0])
+    device_us = 0.0
     names = {FORWARD + s for s, _ in STAGE_MODULES} | {BACKWARD, OPTIMIZER}
     for e in events:
+        if e.device_type == DeviceType.CPU:  # each kernel counts once, under its launching op
+            device_us += e.self_device_time_total
         if e.name in names:
             ranges[e.name] += e.cpu_time_total
             parent = e.cpu_parent
@@ -114,7 +121,13 @@ def breakdown(events, steps, step_us):
     op_ms[PYTHON] = max(step_us / per_step - sum(op_ms.values()), 0.0)
     top_ops = sorted(((n, t / per_step, c // steps) for n, (t, c) in top.items()),
                      key=lambda r: -r[1])[:15]  # fmt: skip
-    return {"step_ms": step_us / per_step, "stages": stages, "ops": op_ms, "top_ops": top_ops}
+    return {
+        "step_ms": step_us / per_step,
+        "device_ms": device_us / per_step,
+        "stages": stages,
+        "ops": op_ms,
+        "top_ops": top_ops,
+    }
 
 
 def profile_steps(run_step, model, steps):
@@ -147,4 +160,10 @@ def profile_tables(result, fmt="github"):
                    tablefmt=fmt)  # fmt: skip
     top = tabulate([[n, f"{t:.1f}", c] for n, t, c in result["top_ops"]],
                    headers=["operator", "ms (self)", "calls"], tablefmt=fmt)  # fmt: skip
-    return f"{stages}\n\n{ops}\n\n{top}"
+    tables = f"{stages}\n\n{ops}\n\n{top}"
+    if result.get("device_ms"):
+        busy = result["device_ms"]
+        tables += (
+            f"\n\nGPU kernels busy {busy:.1f} ms of the {total:.1f} ms step ({busy / total:.0%})"
+        )
+    return tables
