@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every GPU check of projects/Performance in one run (a few minutes on one H100/A100).
 # Each check has its own time limit (T_FP32, T_AMP, T_OPS, T_TESTS, T_FOLD, T_PRECISION,
-# T_PROFILE, T_COMPILE seconds); $OUT/steps.txt lists each one's exit status (124: stopped
-# at its limit). STEPS="ops_fp32 r50_fold_infer ..." runs only the checks it names, in run()'s order.
+# T_PROFILE, T_B8, T_COMPILE seconds); $OUT/steps.txt lists each one's exit status (124:
+# stopped at its limit). STEPS="ops_fp32 r50_profile ..." runs only the checks it names, in
+# run()'s order.
 #
 #   bash projects/Performance/run_gpu.sh pack [WHEELHOUSE]   # where pip can reach the registry
 #   bash projects/Performance/run_gpu.sh run  [WHEELHOUSE]   # on the GPU machine (PyTorch there)
@@ -94,7 +95,10 @@ run() {
   # 6. Where the step goes: stages, op kinds and the GPU kernels' busy time against the step.
   step r50_profile "${T_PROFILE:-120}" "${BENCH[@]}" --iters 5 --warmup 3 --no-aa --profile 3 \
     --json "$OUT/r50_profile.json" --norms FrozenBN GN
-  # 7. torch.compile, eager GN as the baseline (on an H200: about 3 minutes; 5 compiled
+  # 7. Training at 8 images per step, where the GPU is busier than at 2: GN's own cost.
+  step r50_b8_train "${T_B8:-150}" "${BENCH[@]}" --batch 8 --phases train --profile 2 \
+    --json "$OUT/r50_b8_train.json" --norms FrozenBN GN
+  # 8. torch.compile, eager GN as the baseline (on an H200: about 3 minutes; 5 compiled
   #    models at once did not finish in 110 s).
   step r50_compile "${T_COMPILE:-240}" "${BENCH[@]}" --json "$OUT/r50_compile.json" \
     --norms GN GN+compile

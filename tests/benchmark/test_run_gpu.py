@@ -57,6 +57,7 @@ def test_without_steps_every_check_runs(tmp_path):
         "r50_fold_infer",
         "r50_precision",
         "r50_profile",
+        "r50_b8_train",
         "r50_compile",
     ]
     assert len(calls) == len(names)
