@@ -197,7 +197,8 @@ def write_build_files(root: Path):
     )
 
 
-def build_and_install(workdir: Path):
+def build_wheel(workdir: Path, dist: Path) -> Path:
+    """The repackaged pure-Python wheel, built into ``dist``."""
     sdist = download_sdist(workdir)
     log(f"downloaded {sdist.name} (sha256 verified)")
     with tarfile.open(sdist) as tar:
@@ -210,16 +211,12 @@ def build_and_install(workdir: Path):
     shutil.copy(C_STANDIN, build / "detectron2" / "_C.py")
     apply_patches(build)
     write_build_files(build)
-    pip(
-        "wheel",
-        "--quiet",
-        "--no-deps",
-        "--no-build-isolation",
-        "-w",
-        str(workdir / "dist"),
-        str(build),
-    )
-    (wheel,) = (workdir / "dist").glob("*.whl")
+    pip("wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(dist), str(build))
+    return dist / f"{DISTRIBUTION.replace('-', '_')}-{WHEEL_VERSION}-py3-none-any.whl"
+
+
+def build_and_install(workdir: Path):
+    wheel = build_wheel(workdir, workdir / "dist")
     pip("install", "--quiet", str(wheel))
     log(f"installed {wheel.name}")
 
@@ -227,7 +224,18 @@ def build_and_install(workdir: Path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="reinstall even if up to date")
+    parser.add_argument(
+        "--wheel-dir",
+        type=Path,
+        help="only build the wheel into this folder (for a machine without the index)",
+    )
     args = parser.parse_args(argv)
+    if args.wheel_dir:
+        args.wheel_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="gn_det_d2_") as tmp:
+            wheel = build_wheel(Path(tmp), args.wheel_dir.resolve())
+        log(f"built {wheel}")
+        return 0
 
     compiled = compiled_detectron2()
     if compiled:

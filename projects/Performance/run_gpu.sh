@@ -8,10 +8,11 @@
 #   bash projects/Performance/run_gpu.sh pack [WHEELHOUSE]   # where pip can reach the registry
 #   bash projects/Performance/run_gpu.sh run  [WHEELHOUSE]   # on the GPU machine (PyTorch there)
 #
-# `pack` fills WHEELHOUSE (default ./wheelhouse) with the detectron2 sdist, a gn_det wheel
-# and the wheels of every other dependency except torch/torchvision (use the Python
-# version of the GPU machine). `run` installs detectron2 and gn_det from WHEELHOUSE with no
-# registry access (if they are not importable yet), then writes everything to
+# `pack` fills WHEELHOUSE (default ./wheelhouse) with detectron2 as gn_det installs it (a
+# pure-Python wheel), a gn_det wheel and the wheels of every other package of PYTHON's
+# environment except torch/torchvision/CUDA (PACK_PYTHON_VERSION=3.12: binary wheels for the
+# GPU machine's Python). `run` installs what is missing from WHEELHOUSE with no registry
+# access (if detectron2 and gn_det are not importable yet), then writes everything to
 # $OUT (default output/perf_gpu): R50-FPN Mask R-CNN at 800x1333, 2 images per step,
 # FrozenBN vs GN with each speed option, and the GN/BN op bandwidth against a copy.
 set -euo pipefail
@@ -21,35 +22,29 @@ WH=$(realpath -m "${2:-wheelhouse}")
 PY=${PYTHON:-python}
 OUT=${OUT:-output/perf_gpu}
 
-pack() {
+pack() {  # with the venv whose packages are to travel: PYTHON=.venv/bin/python
   mkdir -p "$WH"
-  "$PY" -m pip download --no-deps --no-binary :all: -d "$WH" "pb1-detectron2==0.6"
+  "$PY" tools/install_detectron2.py --wheel-dir "$WH"  # detectron2 repackaged, pure Python
   "$PY" -m pip wheel --no-deps -w "$WH" .
   # gn_det's and detectron2's dependencies as installed here, less torch and its CUDA libs
   # (installing those over the GPU machine's own would break its PyTorch).
   "$PY" -m pip freeze --exclude-editable \
     | grep -v -i -E '^(torch|torchvision|triton|nvidia-|cuda-|pb1-detectron2|gn.det)' > "$WH/requirements.txt"
-  "$PY" -m pip download --no-deps --only-binary :all: -d "$WH" -r "$WH/requirements.txt"
+  local target=() req
+  if [ -n "${PACK_PYTHON_VERSION:-}" ]; then target=(--python-version "$PACK_PYTHON_VERSION"); fi
+  while read -r req; do  # a binary wheel for the target Python, else built here (pure Python)
+    "$PY" -m pip download -q --no-deps --only-binary :all: "${target[@]}" -d "$WH" "$req" \
+      || "$PY" -m pip wheel -q --no-deps -w "$WH" "$req"
+  done < "$WH/requirements.txt"
   echo "wheelhouse ready: $WH (copy it with this repository to the GPU machine)"
 }
 
 install_offline() {
   if "$PY" -c "import detectron2, gn_det" 2>/dev/null; then return; fi
-  export PIP_NO_INDEX=1 PIP_FIND_LINKS="$WH"
-  "$PY" -m pip install -r "$WH/requirements.txt"
-  if ! "$PY" -c "import detectron2" 2>/dev/null; then
-    # install_detectron2.py reads the sdist from an index: serve the wheelhouse locally.
-    mkdir -p "$WH/simple/pb1-detectron2"
-    echo '<a href="../../pb1-detectron2-0.6.tar.gz">pb1-detectron2-0.6.tar.gz</a>' \
-      > "$WH/simple/pb1-detectron2/index.html"
-    "$PY" -m http.server 8765 --bind 127.0.0.1 --directory "$WH" >/dev/null 2>&1 &
-    SERVER=$!
-    trap 'kill $SERVER 2>/dev/null || true' EXIT
-    sleep 1
-    PIP_INDEX_URL=http://127.0.0.1:8765/simple "$PY" tools/install_detectron2.py
-    kill $SERVER; trap - EXIT
-  fi
-  "$PY" -m pip install --no-deps gn_det --find-links "$WH" || "$PY" -m pip install --no-deps -e .
+  # By name, not pinned: what the machine has (numpy, ...) stays, the rest comes from $WH.
+  # shellcheck disable=SC2046
+  "$PY" -m pip install --no-index --find-links "$WH" $(sed 's/[=<>~!;].*//' "$WH/requirements.txt")
+  "$PY" -m pip install --no-index --no-deps "$WH"/pb1_detectron2-*.whl "$WH"/gn_det-*.whl
 }
 
 step() {  # step NAME SECONDS CMD...: one check, stopped after SECONDS; a failure does not end the run

@@ -252,3 +252,32 @@ def test_download_rejects_wrong_sha256(inst, monkeypatch, tmp_path):
     dest.mkdir()
     with pytest.raises(SystemExit, match="expected " + inst.SDIST_SHA256):
         inst.download_sdist(dest)
+
+
+def test_wheel_dir_builds_the_wheel_without_installing(inst, tmp_path, monkeypatch):
+    """--wheel-dir: the repackaged wheel for a machine without the index (run_gpu.sh pack)."""
+    import tarfile
+    import zipfile
+
+    tree = tmp_path / "pb1-detectron2-0.6"
+    _fake_tree(tree, inst)
+    for package in [tree / "detectron2", *(tree / "detectron2").rglob("*")]:
+        if package.is_dir():
+            (package / "__init__.py").touch()
+    (tree / "LICENSE").write_text("Apache-2.0\n")
+    sdist = tmp_path / inst.SDIST_FILE
+    with tarfile.open(sdist, "w:gz") as tar:
+        tar.add(tree, arcname=tree.name)
+
+    def installed(*args, **kwargs):
+        raise AssertionError("--wheel-dir installed something")
+
+    monkeypatch.setattr(inst, "download_sdist", lambda dest: sdist)
+    monkeypatch.setattr(inst, "build_and_install", installed)
+    assert inst.main(["--wheel-dir", str(tmp_path / "wheels")]) == 0
+    (wheel,) = (tmp_path / "wheels").glob("*.whl")
+    assert wheel.name == f"pb1_detectron2-{inst.WHEEL_VERSION}-py3-none-any.whl"
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "detectron2/_C.py" in names  # the stand-in
+    patched = zipfile.ZipFile(wheel).read(inst.PATCHES[0][0]).decode()
+    assert inst.PATCHES[0][2] in patched
