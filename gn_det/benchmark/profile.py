@@ -4,9 +4,9 @@ Stages are ``record_function`` ranges put around the model's parts by forward ho
 FPN, RPN, box and mask heads) and around backward and the optimizer step, so each stage's
 time is everything run inside it. Op kinds sum the self time of every operator by what it
 does (convolution, norm, ROI align, ...); what no operator accounts for is Python and
-dispatch overhead. Both are per step, averaged over the profiled steps. On a GPU, the
-kernels' busy time against the step's wall time says whether the host (Python, launches) or
-the device bounds the step.
+dispatch overhead (on a GPU also the wait for the step's last kernels). Both are per step,
+averaged over the profiled steps. On a GPU, the kernels' busy time against the step's wall
+time says whether the host (Python, launches) or the device bounds the step.
 """
 
 import collections
