@@ -231,7 +231,10 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     if args.wheel_dir:
-        args.wheel_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            args.wheel_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise SystemExit(f"error: --wheel-dir {args.wheel_dir}: {e.strerror}") from None
         with tempfile.TemporaryDirectory(prefix="gn_det_d2_") as tmp:
             wheel = build_wheel(Path(tmp), args.wheel_dir.resolve())
         log(f"built {wheel}")

@@ -281,3 +281,10 @@ def test_wheel_dir_builds_the_wheel_without_installing(inst, tmp_path, monkeypat
     assert "detectron2/_C.py" in names  # the stand-in
     patched = zipfile.ZipFile(wheel).read(inst.PATCHES[0][0]).decode()
     assert inst.PATCHES[0][2] in patched
+
+
+def test_wheel_dir_that_cannot_be_made_is_one_error_line(inst, tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SystemExit) as e:
+        inst.main(["--wheel-dir", str(tmp_path / "file" / "wheels")])
+    assert str(e.value.code).startswith(f"error: --wheel-dir {tmp_path / 'file' / 'wheels'}: ")
