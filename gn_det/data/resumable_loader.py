@@ -13,6 +13,7 @@ worker up to two batches ahead of training, so a batch is ready when the step be
 
 import itertools
 import operator
+import threading
 from functools import partial
 
 import detectron2.utils.comm as comm
@@ -131,7 +132,7 @@ class ResumableTrainLoader:
             ToIterableDataset(mapped, sampler),
             num_workers=self.num_workers,
             collate_fn=operator.itemgetter(0),
-            worker_init_fn=worker_init_reset_seed,
+            worker_init_fn=worker_init,
             generator=torch.Generator(),  # leaves the global random state untouched
         )
         self.batches = iter(loader)  # held past an ImageError: see raise_bad_images
@@ -154,3 +155,18 @@ def build_resumable_train_loader(cfg):
         grouping=args["aspect_ratio_grouping"],
         seed=seed,
     )
+
+
+def quiet_when_consumer_leaves(args):
+    """``threading.excepthook`` of a data worker: its file-descriptor sharing thread loses
+    the connection when the training process exits mid-transfer (e.g. after a bad image's
+    error line); that is not an error to print. Any other exception is reported."""
+    if issubclass(args.exc_type, (ConnectionResetError, BrokenPipeError)):
+        return
+    threading.__excepthook__(args)
+
+
+def worker_init(worker_id):
+    """Each data worker: detectron2's per-worker seed, and quiet on its consumer's exit."""
+    worker_init_reset_seed(worker_id)
+    threading.excepthook = quiet_when_consumer_leaves
