@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Detection fine-tune cells of run.sh on a GPU machine, for one norm per call: a lease carries
+# 64 MiB, one classifier (45 MB) at a time. The cells run through run.sh (every seed at once),
+# are stopped at DEADLINE seconds, and the results folder comes back as $OUT/results.tgz.
+#
+#   NORM=GN BACKBONE=output/gpu_carry/GN_b32_s0/backbone.pkl DET_BATCHES=8 \
+#     bash projects/BatchSizeStudy/run_gpu.sh [STEP ...]   # default: both detection_finetune steps
+#
+# RES (default output/gpu_res, ignored by git, so a warm machine keeps it from the last call
+# and a cold one gets it carried) collects every call's runs; unpack the tarball into a
+# results folder of its own (results/gpu_<device>): runs on another device are another study.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${NORM:?NORM=BN|GN|GN+WS}" "${BACKBONE:?BACKBONE=the backbone.pkl of NORM}"
+RETURN=$(realpath -m "${OUT:-output/gpu_return}")  # the lease's folder that comes back
+SCRATCH=${SCRATCH:-output/gpu_scratch}
+DEADLINE=${DEADLINE:-300}
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(detection_finetune detection_finetune_convergence)
+export PY=${PY:-python3} RES=${RES:-output/gpu_res} COMMIT=0 JOBS=${JOBS:-8}
+export DETECTRON2_DATASETS=${DETECTRON2_DATASETS:-$SCRATCH/datasets} DET_NORMS=$NORM
+mkdir -p "$RETURN" "$RES"
+"$PY" -c "from gn_det.data.shapes import ensure_shapes_dataset as e; e('$DETECTRON2_DATASETS/shapes')"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$RETURN/gpu.txt" || true
+
+pids=()
+for step in "${steps[@]}"; do  # the steps side by side (a run folder each), all runs at once
+  mkdir -p "$SCRATCH/$step/detection_pretrain/${NORM}_b32_s0"
+  cp "$BACKBONE" "$SCRATCH/$step/detection_pretrain/${NORM}_b32_s0/backbone.pkl"
+  OUT=$SCRATCH/$step setsid bash projects/BatchSizeStudy/run.sh "$step" > "$RETURN/$step.log" 2>&1 &
+  pids+=($!)
+done
+running() { local pid; for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
+start=$SECONDS
+while [ $((SECONDS - start)) -lt "$DEADLINE" ] && running; do
+  nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader \
+    >> "$RETURN/gpu_use.txt" 2>/dev/null || true
+  sleep 2
+done
+for pid in "${pids[@]}"; do kill -- -"$pid" 2>/dev/null || true; done  # unfinished runs are lost
+sleep 2
+"$PY" tools/sweep.py --report-only --results-dir "$RES/detection_finetune" \
+  > "$RETURN/report.log" 2>&1 || true
+tar czf "$RETURN/results.tgz" -C "$RES" .
+tar czf "$RETURN/runs.tgz" --exclude '*.pth' --exclude '*.pkl' --exclude datasets -C "$SCRATCH" .
+echo "after $((SECONDS - start)) s: $(grep -c ',done,' "$RES/detection_finetune/runs.csv" 2>/dev/null) done rows"
