@@ -8,7 +8,8 @@
 #
 # RES (default output/gpu_res, ignored by git, so a warm machine keeps it from the last call
 # and a cold one gets it carried) collects every call's runs; unpack the tarball into a
-# results folder of its own (results/gpu_<device>): runs on another device are another study.
+# results folder of its own (results/detection_finetune_gpu_<device>): another device is
+# another study. On an H200, six runs at once did twice the iterations of one run alone.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${NORM:?NORM=BN|GN|GN+WS}" "${BACKBONE:?BACKBONE=the backbone.pkl of NORM}"
