@@ -38,10 +38,9 @@ while [ $((SECONDS - start)) -lt "$DEADLINE" ] && running; do
     >> "$RETURN/gpu_use.txt" 2>/dev/null || true
   sleep 2
 done
-for pid in "${pids[@]}"; do kill -- -"$pid" 2>/dev/null || true; done  # unfinished runs are lost
-sleep 2
-"$PY" tools/sweep.py --report-only --results-dir "$RES/detection_finetune" \
-  > "$RETURN/report.log" 2>&1 || true
+for pid in "${pids[@]}"; do kill -- -"$pid" 2>/dev/null || true; done  # a stopped run resumes in the
+# next call while the machine is warm (scratch folders stay), else it is lost
+sleep 2  # each finished run's report is already written (the sweep rewrites it per run)
 tar czf "$RETURN/results.tgz" -C "$RES" .
 tar czf "$RETURN/runs.tgz" --exclude '*.pth' --exclude '*.pkl' --exclude datasets -C "$SCRATCH" .
 echo "after $((SECONDS - start)) s: $(grep -c ',done,' "$RES/detection_finetune/runs.csv" 2>/dev/null) done rows"
