@@ -20,14 +20,16 @@ steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(detection_finetune detection_finetune_convergence)
 export PY=${PY:-python3} RES=${RES:-output/gpu_res} COMMIT=0 JOBS=${JOBS:-8}
 export DETECTRON2_DATASETS=${DETECTRON2_DATASETS:-$SCRATCH/datasets} DET_NORMS=$NORM
+export DET_PRE_SEEDS=${DET_PRE_SEEDS:-0}  # one pretraining seed: BACKBONE is its classifier
+pretrained=detection_pretrain/${NORM}_b32_s$DET_PRE_SEEDS  # where run.sh's MODEL.WEIGHTS looks
 mkdir -p "$RETURN" "$RES"
 "$PY" -c "from gn_det.data.shapes import ensure_shapes_dataset as e; e('$DETECTRON2_DATASETS/shapes')"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$RETURN/gpu.txt" || true
 
 pids=()
 for step in "${steps[@]}"; do  # the steps side by side (a run folder each), all runs at once
-  mkdir -p "$SCRATCH/$step/detection_pretrain/${NORM}_b32_s0"
-  cp "$BACKBONE" "$SCRATCH/$step/detection_pretrain/${NORM}_b32_s0/backbone.pkl"
+  mkdir -p "$SCRATCH/$step/$pretrained"
+  cp "$BACKBONE" "$SCRATCH/$step/$pretrained/backbone.pkl"
   OUT=$SCRATCH/$step setsid bash projects/BatchSizeStudy/run.sh "$step" > "$RETURN/$step.log" 2>&1 &
   pids+=($!)
 done

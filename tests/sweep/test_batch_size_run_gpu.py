@@ -25,7 +25,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     MODEL.WEIGHTS) weights=${args[i+1]//\{norm\}/GN} ;;
   esac
 done
-test -f "${weights//\{pretrain_seed\}/0}" || exit 1
+test -f "${weights//\{pretrain_seed\}/$DET_PRE_SEEDS}" || exit 1
 case "$*" in *--schedule-scale*) echo $$ > "$SLOW_PID"; sleep 60 ;; esac
 mkdir -p "$res"
 echo "detection,GN,8,,,epochs,0,1200it,bbox_ap,80.0,1.0,,0,done," >> "$res/runs.csv"
@@ -44,6 +44,7 @@ def test_steps_run_apart_stop_at_the_deadline_and_come_back(tmp_path):
         os.environ,
         PY=str(python),
         NORM="GN",
+        DET_PRE_SEEDS="1",  # the carried backbone goes where that seed's MODEL.WEIGHTS points
         BACKBONE=str(backbone),
         DEADLINE="1",
         OUT=str(out),
