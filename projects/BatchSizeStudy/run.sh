@@ -63,6 +63,9 @@ DET_EVALS=${DET_EVALS:-4}                   # evaluations per run (the learning 
 DET_PRE_SEEDS=${DET_PRE_SEEDS:-0}           # pretraining seeds (detection_pretrain)
 DET_FT_TRAIN_IMAGES=${DET_FT_TRAIN_IMAGES:-9600}  # images per cell: the carry-over's 4x, where
                                                   # its curves flatten; the convergence step checks
+DET_FT_SCALE=${DET_FT_SCALE:-1}             # the grid's length in DET_FT_TRAIN_IMAGES: 2 runs it
+                                            # at 19,200 images (labelled epochs_x2), the length
+                                            # the README chose; then CONVERGENCE_SCALE=4 checks it
 DET_IMAGE_SIZE=${DET_IMAGE_SIZE:-128}       # train and test side (the demo's 128 px)
 
 run_sweep() {  # run_sweep RESULTS_SUBDIR STUDY SWEEP-ARGS...
@@ -158,11 +161,11 @@ detection_finetune() {  # each norm live, from its own pretraining, x 8/4/2/1, e
   run_sweep detection_finetune detection --config-file "$CONFIG" \
     --output-dir "$OUT/detection_finetune" --norms $DET_NORMS --batches $DET_BATCHES \
     --pretrain-seeds $DET_PRE_SEEDS --train-images "$DET_FT_TRAIN_IMAGES" \
-    --evals-per-run "$DET_EVALS" "$@" $(detection_opts) \
+    --schedule-scale "$DET_FT_SCALE" --evals-per-run "$DET_EVALS" "$@" $(detection_opts) \
     MODEL.WEIGHTS "$OUT/detection_pretrain/{norm}_b32_s{pretrain_seed}/backbone.pkl"
 }
 
-detection_finetune_convergence() {  # twice the schedule at the largest batch
+detection_finetune_convergence() {  # CONVERGENCE_SCALE x the schedule at the largest batch
   detection_finetune --batches "${DET_BATCHES%% *}" --schedule-scale "$CONVERGENCE_SCALE"
 }
 

@@ -26,7 +26,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   esac
 done
 test -f "${weights//\{pretrain_seed\}/$DET_PRE_SEEDS}" || exit 1
-case "$*" in *--schedule-scale*) echo $$ > "$SLOW_PID"; sleep 60 ;; esac
+case "$*" in *"--schedule-scale 2"*) echo $$ > "$SLOW_PID"; sleep 60 ;; esac
 mkdir -p "$res"
 echo "detection,GN,8,,,epochs,0,1200it,bbox_ap,80.0,1.0,,0,done," >> "$res/runs.csv"
 """
