@@ -6,7 +6,7 @@ copy only from the tables under a tables.md heading that holds TEXT as whole wor
 several schedules share a header; ``under "schedule epochs"`` does not match
 ``schedule epochs_x2``). ``sync_readme`` replaces each copied row by the row of tables.md
 under the same header that shares its leading label cells, so no README number is typed by
-hand.
+hand; a marker with no table below it (blank lines apart) gets the one table it names.
 """
 
 import os
@@ -41,19 +41,19 @@ def _read_lines(path):
 
 
 def copied_tables(lines):
-    """(tables.md path as written, heading text or None, [index of each table line]) for
-    every marker in ``lines``."""
+    """(tables.md path as written, heading text or None, [index of each table line], index
+    of the marker) for every marker in ``lines``; the table is the one right below the
+    marker, blank lines apart ([] if text comes first)."""
     for i, line in enumerate(lines):
         match = MARKER.search(line)
         if match:
             rows = []
             for j in range(i + 1, len(lines)):
-                if not lines[j].startswith("|"):
-                    if rows:
-                        break
-                    continue
-                rows.append(j)
-            yield match.group(1), match.group(2), rows
+                if lines[j].startswith("|"):
+                    rows.append(j)
+                elif rows or lines[j].strip():
+                    break
+            yield match.group(1), match.group(2), rows, i
 
 
 def markdown_tables(lines, under=None):
@@ -93,32 +93,50 @@ def current_row(row, header, tables, where):
 
 def marked_tables(path, lines):
     """(tables.md path as written, the tables its marker copies from, [index of each table
-    line]) for every marker in ``lines``, the README at ``path``; SweepError for a marker whose
-    file or heading does not exist."""
-    for tables_path, under, rows in copied_tables(lines):
+    line], index of the marker) for every marker in ``lines``, the README at ``path``;
+    SweepError for a marker whose file or heading does not exist."""
+    for tables_path, under, rows, marker in copied_tables(lines):
         source = os.path.join(os.path.dirname(path), tables_path)
         if not os.path.isfile(source):
             raise SweepError(f"{path}: the marker names {tables_path}, which does not exist")
         tables = markdown_tables(_read_lines(source), under)
         if not tables:
             raise SweepError(f'{path}: {tables_path} has no table under a heading with "{under}"')
-        yield tables_path, tables, rows
+        yield tables_path, tables, rows, marker
+
+
+def new_table(tables, where):
+    """The lines to put below a marker that has no table yet: its one table, after a blank
+    line; SweepError if the marker names several (a heading in the marker picks one)."""
+    if len(tables) != 1:
+        raise SweepError(
+            f"{where}: no table below the marker, and it names {len(tables)} tables; "
+            'pick one with under "HEADING TEXT" or put its header row below the marker'
+        )
+    return [""] + tables[0]
 
 
 def sync_readme(path):
-    """Rewrite the copied tables of the README at ``path`` from their tables.md files;
-    returns the number of rows that changed (the file is written only if some did)."""
+    """Rewrite the copied tables of the README at ``path`` from their tables.md files, and
+    fill a marker that has none; returns the number of rows that changed (the file is
+    written only if some did)."""
     if not os.path.isfile(path):
         raise SweepError(f"{path}: no such README")
     lines = _read_lines(path)
-    changed = 0
-    for tables_path, tables, rows in marked_tables(path, lines):
-        header = lines[rows[0]] if rows else None
+    changed, filled = 0, False
+    for tables_path, tables, rows, marker in reversed(list(marked_tables(path, lines))):
+        where = f"{path}, line {marker + 1} ({tables_path})"
+        if not rows:  # from the last marker up, so the lines above keep their numbers
+            table = new_table(tables, where)
+            lines[marker + 1 : marker + 1] = table
+            changed, filled = changed + len(table) - 3, True
+            continue
+        header = lines[rows[0]]
         for i in rows[2:]:
             new = current_row(lines[i], header, tables, f"{path}, line {i + 1} ({tables_path})")
             changed += new != lines[i]
             lines[i] = new
-    if changed:
+    if changed or filled:
         with atomic_open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
     return changed

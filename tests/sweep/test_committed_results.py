@@ -37,7 +37,7 @@ def copied_tables(readme):
     """(tables.md path, its tables the marker copies from, [table rows]) for every marked
     table of a README."""
     lines = readme.read_text().splitlines()
-    for tables, source, rows in readme_rows.marked_tables(str(readme), lines):
+    for tables, source, rows, _ in readme_rows.marked_tables(str(readme), lines):
         yield readme.parent / tables, source, [lines[i] for i in rows]
 
 

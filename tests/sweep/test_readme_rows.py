@@ -116,3 +116,22 @@ def test_the_cli_syncs_with_report_only_and_only_with_it(tmp_path, capsys):
         main(["--sync-readme", str(path)])
     main(["--report-only", "--sync-readme", str(path)])
     assert "2 copied rows changed" in capsys.readouterr().out
+
+
+def test_a_marker_without_a_table_gets_its_table_and_leaves_the_next_one_alone(tmp_path):
+    later = '<!-- rows from results/batch/tables.md under "schedule epochs" -->\n\n'
+    later += "| norm | batch 32 |\n|---|---|\n| GN | 0 |\n"
+    readme = '<!-- rows from results/batch/tables.md under "schedule epochs_x2" -->\n\n'
+    readme += "Prose, then the next marker's table.\n\n" + later
+    path = study(tmp_path, readme, SCHEDULES)
+    assert sync_readme(str(path)) == 2
+    first, second = path.read_text().split("Prose")
+    assert "| GN | 4.13 ± 0.57 (n=5) |" in first  # filled below its own marker
+    assert "| GN | 5.25 ± 0.87 (n=5) |" in second and "4.13" not in second
+    assert sync_readme(str(path)) == 0
+
+
+def test_a_marker_without_a_table_that_names_several_is_an_error(tmp_path):
+    path = study(tmp_path, "# Study\n\n<!-- rows from results/batch/tables.md -->\n", SCHEDULES)
+    with pytest.raises(SweepError, match=r"line 3 .*no table below the marker.* names 2 tables"):
+        sync_readme(str(path))
