@@ -118,8 +118,8 @@ def new_table(tables, where):
 
 def sync_readme(path):
     """Rewrite the copied tables of the README at ``path`` from their tables.md files, and
-    fill a marker that has none; returns the number of rows that changed (the file is
-    written only if some did)."""
+    fill a marker that has none; returns the number of rows that changed or were added
+    (the file is written only if something changed)."""
     if not os.path.isfile(path):
         raise SweepError(f"{path}: no such README")
     lines = _read_lines(path)
