@@ -67,6 +67,9 @@ DET_FT_SCALE=${DET_FT_SCALE:-1}             # the grid's length in DET_FT_TRAIN_
                                             # at 19,200 images (labelled epochs_x2), the length
                                             # the README chose; then CONVERGENCE_SCALE=4 checks it
 DET_IMAGE_SIZE=${DET_IMAGE_SIZE:-128}       # train and test side (the demo's 128 px)
+DET_FT_RESULTS=${DET_FT_RESULTS:-detection_finetune}  # results (and scratch) subfolder of the
+                                            # fine-tuned runs: detection_finetune_2x holds the
+                                            # 2x grid on one pretraining realization (README)
 
 run_sweep() {  # run_sweep RESULTS_SUBDIR STUDY SWEEP-ARGS...
   local res="$RES/$1" study=$2
@@ -158,8 +161,8 @@ detection_pretrain() {  # the batch-32 classifiers whose backbones detection_fin
 
 detection_finetune() {  # each norm live, from its own pretraining, x 8/4/2/1, equal epochs
   # shellcheck disable=SC2086,SC2046
-  run_sweep detection_finetune detection --config-file "$CONFIG" \
-    --output-dir "$OUT/detection_finetune" --norms $DET_NORMS --batches $DET_BATCHES \
+  run_sweep "$DET_FT_RESULTS" detection --config-file "$CONFIG" \
+    --output-dir "$OUT/$DET_FT_RESULTS" --norms $DET_NORMS --batches $DET_BATCHES \
     --pretrain-seeds $DET_PRE_SEEDS --train-images "$DET_FT_TRAIN_IMAGES" \
     --schedule-scale "$DET_FT_SCALE" --evals-per-run "$DET_EVALS" "$@" $(detection_opts) \
     MODEL.WEIGHTS "$OUT/detection_pretrain/{norm}_b32_s{pretrain_seed}/backbone.pkl"
@@ -170,7 +173,8 @@ detection_finetune_convergence() {  # CONVERGENCE_SCALE x the schedule at the la
 }
 
 report() {  # every table, plot and claims.csv from the committed files only
-  for study in classification groups detection detection_pretrain detection_finetune; do
+  for study in classification groups detection detection_pretrain detection_finetune \
+    detection_finetune_2x; do
     if [ -f "$RES/$study/runs.csv" ]; then
       $PY tools/sweep.py --report-only --results-dir "$RES/$study"
     fi
