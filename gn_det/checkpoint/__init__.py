@@ -1,8 +1,9 @@
 """Weights in and out: one safe loader (no code run from any file), a checkpointer that uses it
 and saves crash-safely, verified loading (per-part report, norm match), MODEL.WEIGHTS checks,
-detectron2 .pkl export."""
+detectron2 .pkl export, fingerprints of the weights a file holds."""
 
 from .checkpointer import GNDetCheckpointer
+from .fingerprint import weights_fingerprint
 from .load_report import MissingWeightsError, WeightsMismatchError
 from .norm_match import NormMismatchError
 from .safe_load import CheckpointError, UnsafeCheckpointError, load_weights_file
@@ -21,4 +22,5 @@ __all__ = [
     "load_weights_file",
     "detectron2_weights",
     "save_weights_pkl",
+    "weights_fingerprint",
 ]

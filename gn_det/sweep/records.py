@@ -5,6 +5,10 @@
   share the folder take turns, so none loses another's rows);
 - ``curves.csv``: every run's learning curve (validation metric vs iteration and epoch).
 
+``weights`` in runs.csv is the fingerprint of the pretrained weights of a run: those a
+pretraining run wrote, or those a fine-tuning run loaded (empty for rows written before the
+column existed, and for runs with neither).
+
 Both are the input of the report (``report.py``): everything else in the folder is made from
 them, so a fresh clone regenerates every table, plot and claim without the run folders.
 """
@@ -48,7 +52,9 @@ RUN_FIELDS = (
     "pretrain_seed",
     "status",
     "reason",
+    "weights",
 )
+OPTIONAL_FIELDS = ("weights",)  # read as "" from files written before the column existed
 CURVE_FIELDS = (
     "study",
     "norm",
@@ -119,7 +125,8 @@ def read_csv(path, fields):
     try:
         with open(path, newline="") as f:
             reader = csv.DictReader(f)
-            missing = [k for k in fields if k not in (reader.fieldnames or ())]
+            present = set(reader.fieldnames or ()) | set(OPTIONAL_FIELDS)
+            missing = [k for k in fields if k not in present]
             if missing:
                 raise SweepError(
                     f"{path} is not a sweep results file: no column {', '.join(missing)} "
@@ -179,10 +186,11 @@ class StudyRecords:
         """The run keys in runs.csv."""
         return {run_key(r) for r in self.runs()}
 
-    def record(self, fields, metrics, values, wall_s=None, status="done", reason="", curve=()):
+    def record(self, fields, metrics, values, wall_s=None, status="done", reason="", curve=(),
+               weights=""):  # fmt: skip
         """Write one run: a runs.csv row per metric (``values`` {metric: value}; empty for a
         failed run) and its ``curve`` [(iteration, epoch, metric, value)] into curves.csv,
-        replacing the rows it had."""
+        replacing the rows it had; ``weights``: its pretrained weights' fingerprint."""
         os.makedirs(self.dir, exist_ok=True)
         with _folder_lock(self.dir):
             key = run_key(fields)
@@ -197,6 +205,7 @@ class StudyRecords:
                         "wall_s": wall_s,
                         "status": status,
                         "reason": reason,
+                        "weights": weights,
                     }
                 )
             write_csv(self.runs_path, RUN_FIELDS, rows)

@@ -21,6 +21,7 @@ from .claims import (
 )
 from .figures import METRIC_LABELS, write_plots
 from .grid import SweepError
+from .pretrained_weights import weights_section
 from .records import StudyRecords, write_csv
 from .summary import SUMMARY_FIELDS, summarize
 
@@ -169,6 +170,32 @@ def paired_tables(runs):
     return out
 
 
+def pretraining_tables(runs):
+    """Cells fine-tuned from two or more pretrainings: each one's mean and the last minus the
+    first, how far the pretraining alone moves a fine-tuned cell."""
+    cells = {}
+    for r in runs:
+        if r["status"] == "done" and r["pretrain_seed"] is not None and r["value"] is not None:
+            key = (r["metric"], r["variant"] or r["norm"], r["batch"], r["schedule"])
+            cells.setdefault(key, {}).setdefault(r["pretrain_seed"], []).append(r["value"])
+    cells = {k: v for k, v in sorted(cells.items()) if len(v) > 1}
+    if not cells:
+        return []
+    seeds = sorted({p for by_seed in cells.values() for p in by_seed})
+    body = []
+    for (metric, label, batch, schedule), by_seed in cells.items():
+        means = {p: sum(v) / len(v) for p, v in by_seed.items()}
+        present = sorted(means)
+        row = [_metric_name(metric), label, str(batch), schedule]
+        row += [f"{_num(means[p])} (n={len(by_seed[p])})" if p in means else "" for p in seeds]
+        body.append(row + [f"{means[present[-1]] - means[present[0]]:+.2f}"])
+    head = ["metric", "cell", "batch", "schedule", *[f"pretraining seed {p}" for p in seeds]]
+    return [
+        "### Fine-tuned cells by pretraining seed: mean over the fine-tuning seeds\n\n"
+        + _table([*head, "last - first"], body)
+    ]
+
+
 def claims_table(claims):
     body = [
         [
@@ -250,12 +277,16 @@ def report_markdown(runs, summary=None, claims=None):
         *group_tables(summary),
         *variant_tables(summary),
         *paired_tables(runs),
+        *pretraining_tables(runs),
     ]
     if claims:
         sections.append(claims_table(claims))
     failed = failed_runs(runs)
     if failed:
         sections.append(failed)
+    weights = weights_section(runs)
+    if weights:
+        sections.append(weights)
     return "\n\n".join([HEADER, budget_line(runs), *sections]) + "\n"
 
 

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ..utils.atomic_file import atomic_open
 from .grid import SweepError
+from .pretrained_weights import Fingerprints, check_same_weights, retrained_other_weights
 from .records import run_fields, run_key
 from .report import write_text_report
 from .results import read_results, write_results
@@ -151,6 +152,7 @@ class Sweep:
         self.rerun_missing = rerun_missing  # an output file a later step needs (backbone.pkl)
         self.rerun = self._rerun_cells(rerun, rerun_reason)  # finished runs to run again
         self.csv_path = os.path.join(out_dir, "results.csv")
+        self.fingerprints = Fingerprints()
         self._stopping = threading.Event()
         self._record_lock = threading.Lock()
 
@@ -215,6 +217,7 @@ class Sweep:
             return {**row, "status": "invalid", "reason": self.invalid[cell]}
         state = read_state(folder)
         result = self.task.result(folder) if os.path.isdir(folder) else None
+        row["weights"] = state.get("weights", "")
         if result is not None:
             return {"wall_s": state.get("wall_s"), **row, **result, "status": "done"}
         status = state.get("status") if state.get("status") == "failed" else "pending"
@@ -256,6 +259,8 @@ class Sweep:
         for cell, reason in self.invalid.items():
             self.log(f"sweep: {cell.name} invalid: {reason}")
         self._check_records()
+        if self.records is not None:
+            check_same_weights(self.records, self.study, self.task, todo, self.fingerprints)
         write_results(self.csv_path, self.task, self.rows())
         self._record_missing(exclude=set(todo))
         self._stopping.clear()
@@ -363,6 +368,7 @@ class Sweep:
                 wall_s=0.0,
                 reason=_copy_reason(twin),
                 curve=curve,
+                weights=twins[cell]["weights"],
             )
             self.log(f"sweep: {cell.name} is the same training as {twin.name}: recorded from it")
         if twins:
@@ -385,7 +391,8 @@ class Sweep:
         os.makedirs(folder, exist_ok=True)
         self.log(f"sweep: {'resuming' if resume else 'starting'} {cell.name} in {folder}")
         wall = state.get("wall_s") or 0.0
-        write_state(folder, {"status": "running", "wall_s": wall})
+        weights = {"weights": self.fingerprints(self.task.weights_for(cell))}
+        write_state(folder, {"status": "running", "wall_s": wall, **weights})
         start = time.monotonic()
         log_path = os.path.join(folder, CELL_LOG)
         try:
@@ -397,7 +404,9 @@ class Sweep:
         if self._stopping.is_set() or returncode == STOPPED or returncode < 0:
             write_state(folder, {"status": "running", "wall_s": wall + seconds})
             return seconds, None
-        state = {"status": "done", "wall_s": wall + seconds}
+        if self.rerun_missing:  # a pretraining: the fingerprint of the weights it wrote
+            weights = {"weights": self.fingerprints(os.path.join(folder, self.rerun_missing))}
+        state = {"status": "done", "wall_s": wall + seconds, **weights}
         if returncode != 0 or self.task.result(folder) is None:
             reason = failure_reason(log_path, returncode)
             if returncode == 0:
@@ -415,6 +424,13 @@ class Sweep:
             return False
         fields = run_fields(self.study, cell, row.get("epochs_or_iters", ""))
         curve = self.task.curve(self.folder(cell), cell)
+        weights = row.get("weights", "")
+        other = retrained_other_weights(self.records, self.study, cell, weights)
+        if other:
+            self.log(
+                f"sweep: warning: {cell.name} trained to other weights here ({weights}) than "
+                f"its committed run ({other}): runs fine-tuned from the two are not comparable"
+            )
         self.records.record(
             fields,
             self.task.metrics,
@@ -423,6 +439,7 @@ class Sweep:
             status=row["status"],
             reason=row.get("reason") or _rerun_note(self.folder(cell)),
             curve=curve,
+            weights=weights,
         )
         if row["status"] == "done" and cell in self.rerun:
             self._refresh_copies(cell, row, curve)
@@ -453,8 +470,9 @@ class Sweep:
         for copy in copies.values():
             fields = {k: copy[k] for k in run_fields(self.study, cell)}
             self.records.record(
-                fields, self.task.metrics, row, wall_s=0.0, reason=reason, curve=curve
-            )
+                fields, self.task.metrics, row, wall_s=0.0, reason=reason, curve=curve,
+                weights=row.get("weights", ""),
+            )  # fmt: skip
         return self.records.contents() != before
 
     def _recorded(self, name, status):

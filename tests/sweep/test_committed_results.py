@@ -63,6 +63,9 @@ def test_a_study_readme_shows_every_results_folder(study):
 STUDY = ROOT / "projects" / "BatchSizeStudy" / "results"
 # The same training committed in two folders: (folder, the cell fields that select it) pairs
 # whose runs must agree seed for seed, curve and result (a run that does not reproduce shows).
+# detection_pretrain is not one any more: retrained on another machine on 2026-12-05, its BN
+# classifier took another learning curve than classification's (the check that showed it),
+# so it holds another pretraining realization (BatchSizeStudy README, "The 2x grid").
 TWINS = [
     (
         (STUDY / "classification", {"norm": "BN", "batch": 32, "variant": ""}),
@@ -71,10 +74,6 @@ TWINS = [
     (
         (STUDY / "classification", {"norm": "GN", "batch": 32, "variant": ""}),
         (ROOT / "projects/GNCarryOver/results/pretrain", {"norm": "GN", "batch": 32}),
-    ),
-    (
-        (STUDY / "classification", {"norm": "BN", "batch": 32, "schedule": "epochs"}),
-        (STUDY / "detection_pretrain", {"norm": "BN"}),
     ),
     (
         (STUDY / "classification", {"norm": "GN", "batch": 32, "schedule": "epochs"}),

@@ -8,9 +8,10 @@ import pytest
 
 from gn_det.sweep import StudyRecords, write_report
 from gn_det.sweep.records import RUN_FIELDS, read_csv
+from gn_det.sweep.report import pretraining_tables
 from gn_det.sweep.summary import summarize
 
-from .runs import study_rows
+from .runs import cell, study_rows
 
 
 def write_study(folder, rows):
@@ -80,3 +81,13 @@ def test_report_without_runs_is_an_error(tmp_path):
     with pytest.raises(SweepError, match="runs.csv does not exist or holds no runs"):
         write_report(str(tmp_path))
     assert RUN_FIELDS[:3] == ("study", "norm", "batch")
+
+
+def test_cells_from_two_pretrainings_show_each_ones_mean_and_the_gap():
+    rows = [*cell("GN", 2, [60.0, 62.0], metric="bbox_ap", pretrain_seed=0),
+            *cell("GN", 2, [63.0, 64.0, 65.0], metric="bbox_ap", pretrain_seed=1),
+            *cell("BN", 2, [50.0, 51.0], metric="bbox_ap", pretrain_seed=0)]  # fmt: skip
+    (table,) = pretraining_tables(rows)
+    assert "| box AP | GN | 2 | epochs | 61.00 (n=2) | 64.00 (n=3) | +3.00 |" in table
+    assert "| BN |" not in table  # one pretraining: nothing to compare
+    assert pretraining_tables(rows[-2:]) == []
