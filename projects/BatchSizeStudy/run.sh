@@ -151,8 +151,11 @@ detection_convergence() {  # twice the schedule at the largest batch
 }
 
 detection_pretrain() {  # the batch-32 classifiers whose backbones detection_finetune loads
+  # The CPU kernels capped at AVX2 (PyTorch, oneDNN, MKL), so that a machine with wider
+  # instructions can train the same weights as the AVX2 machine of 2026-12-05 did: there the
+  # cap changed nothing (the same fingerprint); the sweep's fingerprint check tells elsewhere.
   # shellcheck disable=SC2086
-  run_sweep detection_pretrain pretrain --task classification --config-file "$CONFIG" \
+  ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_CBWR=AVX2 run_sweep detection_pretrain pretrain --task classification --config-file "$CONFIG" \
     --output-dir "$OUT/detection_pretrain" --norms $DET_NORMS --batches 32 \
     --epochs "$CLS_EPOCHS" --base-batch 32 --base-lr "$CLS_BASE_LR" \
     --tool-args "--image-size $CLS_IMAGE_SIZE --num-images $CLS_NUM_IMAGES" \
