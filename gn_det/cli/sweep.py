@@ -20,7 +20,9 @@ Every run is a normal run of tools/train_net.py (detection) or tools/pretrain_ba
 the batch size and, by default, equal epochs. Finished runs are skipped, unfinished ones
 resumed; failed runs are recorded with their reason. Writes ``results.csv`` to the output
 folder; with ``--results-dir``, also the committed study files (runs.csv and curves.csv as
-each run finishes; summary.csv, claims.csv, tables.md and PNG plots at the end).
+each run finishes; summary.csv, claims.csv, tables.md and PNG plots at the end). Each row
+holds the fingerprint of the run's pretrained weights, and fine-tunings from other weights
+than the folder's runs of the same norm and pretraining seed are refused.
 """
 
 import argparse
@@ -172,7 +174,8 @@ def parse_args(argv=None):
         default="",
         help="run again a run that --results-dir records as done but that has no run "
         "folder here holding FILE, an output a later step needs (e.g. backbone.pkl on a new "
-        "machine); its rows are replaced",
+        "machine); its rows are replaced, with the fingerprint of the FILE it wrote, and a "
+        "retraining to other weights than the committed run's is reported",
     )
     p.add_argument(
         "--rerun",
