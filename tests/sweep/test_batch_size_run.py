@@ -13,7 +13,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "projects" / "BatchSizeStudy" / "run.sh"
 
 FAKE_PYTHON = """#!/usr/bin/env bash
-echo "$*" >> "$CALLS"
+echo "$* CAP=${ATEN_CPU_CAPABILITY:-none}/${ONEDNN_MAX_CPU_ISA:-none}/${MKL_CBWR:-none}" >> "$CALLS"
 """
 
 
@@ -53,3 +53,13 @@ def test_default_grid_is_the_recorded_length(tmp_path):
     (grid,) = _sweep_calls(tmp_path, ["detection_finetune"])
     assert _last(grid, "--schedule-scale") == "1"  # the 9,600-image runs already committed
     assert _last(grid, "--train-images") == "9600"
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="run from a checkout")
+def test_the_2x_grid_folder_and_the_pretraining_kernel_cap(tmp_path):
+    (grid,) = _sweep_calls(tmp_path, ["detection_finetune"], DET_FT_RESULTS="detection_finetune_2x")
+    assert _last(grid, "--results-dir").endswith("results/detection_finetune_2x")
+    assert _last(grid, "--output-dir").endswith("detection_finetune_2x")
+    assert grid[-1] == "CAP=none/none/none"  # fine-tunings run with the machine's kernels
+    (pretrain,) = _sweep_calls(tmp_path, ["detection_pretrain"])
+    assert pretrain[-1] == "CAP=avx2/AVX2/AVX2"  # the classifiers they share, capped
