@@ -57,11 +57,16 @@ def check_same_weights(records, study, task, cells, fingerprints):
             continue
         old = recorded.get(_group(run_fields(study, cell)), set()) - {new}
         if old:
+            cause = (
+                "runs recorded before fingerprints: not known to be the same weights"
+                if old == {UNRECORDED}
+                else "a pretraining that did not reproduce here"
+            )
             raise SweepError(
                 f"{records.runs_path} holds runs of {cell.norm} (pretraining seed "
                 f"{cell.pretrain_seed}{', ' + cell.variant if cell.variant else ''}) "
                 f"fine-tuned from pretrained weights {', '.join(sorted(old))}; {cell.name} would "
-                f"load {path}, weights {new} (a pretraining that did not reproduce here): "
+                f"load {path}, weights {new} ({cause}): "
                 "fine-tune into another --results-dir and --output-dir"
             )
 

@@ -402,7 +402,7 @@ class Sweep:
             raise
         seconds = time.monotonic() - start
         if self._stopping.is_set() or returncode == STOPPED or returncode < 0:
-            write_state(folder, {"status": "running", "wall_s": wall + seconds})
+            write_state(folder, {"status": "running", "wall_s": wall + seconds, **weights})
             return seconds, None
         if self.rerun_missing:  # a pretraining: the fingerprint of the weights it wrote
             weights = {"weights": self.fingerprints(os.path.join(folder, self.rerun_missing))}
