@@ -6,7 +6,9 @@ copy only from the tables under a tables.md heading that holds TEXT as whole wor
 several schedules share a header; ``under "schedule epochs"`` does not match
 ``schedule epochs_x2``). ``sync_readme`` replaces each copied row by the row of tables.md
 under the same header that shares its leading label cells, so no README number is typed by
-hand; a marker with no table below it (blank lines apart) gets the one table it names.
+hand; a marker with no table below it (blank lines apart) gets the one table it names, and a
+table whose header is gone from the one table its marker names (a grid that gained a column)
+takes that table's header, its rows matched by their labels.
 """
 
 import os
@@ -116,6 +118,20 @@ def new_table(tables, where):
     return [""] + tables[0]
 
 
+def current_header(header, tables, where):
+    """``header`` if a table of ``tables`` has it; else the header and separator of the one
+    table ``tables`` holds (its grid grew), so the copied rows can follow; SweepError if the
+    marker names several."""
+    if any(t[0] == header for t in tables):
+        return None
+    if len(tables) != 1:
+        raise SweepError(
+            f"{where}: no table has the header {header!r}, and the marker names "
+            f'{len(tables)} tables; pick one with under "HEADING TEXT"'
+        )
+    return tables[0][:2]
+
+
 def sync_readme(path):
     """Rewrite the copied tables of the README at ``path`` from their tables.md files, and
     fill a marker that has none; returns the number of rows that changed or were added
@@ -131,6 +147,10 @@ def sync_readme(path):
             lines[marker + 1 : marker + 1] = table
             changed, filled = changed + len(table) - 3, True
             continue
+        grown = current_header(lines[rows[0]], tables, where)
+        if grown:
+            changed += sum(new != lines[i] for new, i in zip(grown, rows[:2]))
+            lines[rows[0]], lines[rows[1]] = grown
         header = lines[rows[0]]
         for i in rows[2:]:
             new = current_row(lines[i], header, tables, f"{path}, line {i + 1} ({tables_path})")

@@ -135,3 +135,34 @@ def test_a_marker_without_a_table_that_names_several_is_an_error(tmp_path):
     path = study(tmp_path, "# Study\n\n<!-- rows from results/batch/tables.md -->\n", SCHEDULES)
     with pytest.raises(SweepError, match=r"line 3 .*no table below the marker.* names 2 tables"):
         sync_readme(str(path))
+
+
+def test_a_table_whose_grid_grew_takes_the_new_header_and_keeps_its_rows(tmp_path):
+    grown = SCHEDULES.replace(
+        "| norm | batch 32 |\n|---|---|", "| norm | batch 32 | batch 2 |\n|---|---|---|"
+    )
+    grown = grown.replace(
+        "| GN | 4.13 ± 0.57 (n=5) |",
+        "| GN | 4.13 ± 0.57 (n=5) | 3.9 (n=1) |\n| BN | 6.0 (n=1) | 9.1 (n=1) |",
+    )
+    readme = '<!-- rows from results/batch/tables.md under "schedule epochs_x2" -->\n\n'
+    readme += "| norm | batch 32 |\n|---|---|\n| GN | 4.13 ± 0.57 (n=5) |\n"
+    path = study(tmp_path, readme, grown)
+    assert sync_readme(str(path)) == 3
+    text = path.read_text()
+    assert (
+        "| norm | batch 32 | batch 2 |\n|---|---|---|\n| GN | 4.13 ± 0.57 (n=5) | 3.9 (n=1) |"
+        in text
+    )
+    assert "| BN |" not in text  # rows the README left out stay out
+    assert sync_readme(str(path)) == 0
+
+
+def test_a_header_gone_from_several_named_tables_is_an_error(tmp_path):
+    readme = (
+        "<!-- rows from results/batch/tables.md -->\n\n| norm | batch 4 |\n|---|---|\n| GN | 1 |\n"
+    )
+    path = study(tmp_path, readme, SCHEDULES)
+    with pytest.raises(SweepError, match=r"line 1 .*no table has the header .* names 2 tables"):
+        sync_readme(str(path))
+    assert "| GN | 1 |" in path.read_text()  # nothing written
