@@ -1,8 +1,11 @@
 """The studies' committed results are what their runs.csv gives: tables.md, claims.csv and
 summary.csv match the report made from runs.csv alone, and every table a README copies from
-a tables.md (marked ``<!-- rows from results/<study>/tables.md -->``) is rows of that file.
+a tables.md (marked ``<!-- rows from results/<study>/tables.md -->``) is rows of that file;
+the pilot tables typed before tables.md existed are their results.csv, rounded.
 So no number in a results folder or README can have been edited by hand."""
 
+import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,68 @@ def test_the_same_training_committed_twice_agrees(one, other):
     assert shared, "no run in common"
     differ = [key for key in shared if first[key] != second[key]]
     assert differ == [], f"{len(differ)} of {len(shared)} runs differ: {differ}"
+
+
+# The pilot sweeps' tables (BatchSizeStudy README, "Budget and what it means" on) were typed
+# from the results.csv each links to, before tables.md existed; each cell must be that file's
+# value to one decimal (a tie, 64.75, may go either way).
+PILOT_LINK = re.compile(r"\[results\.csv\]\((\w+)/results\.csv\)")
+PILOT_METRICS = {"box AP": "bbox_ap", "mask AP": "segm_ap"}  # else top1_error
+
+
+def pilot_tables(readme):
+    """(results.csv path, [table lines]) for each table after a results.csv link, up to the
+    next heading."""
+    source, table, tables = None, [], []
+    for line in readme.read_text().splitlines() + [""]:
+        if line.startswith("|") and source:
+            table.append(line)
+            continue
+        if table:
+            tables.append((source, table))
+            table = []
+        if line.startswith("#"):
+            source = None
+        link = PILOT_LINK.search(line)
+        if link:
+            source = readme.parent / link.group(1) / "results.csv"
+    return tables
+
+
+def _pilot_column(column):
+    """The results.csv fields a pilot column selects: a batch, channels per group or groups."""
+    for pattern, field in (
+        (r"batch (\d+)", "batch"),
+        (r"(\d+) channels per group", "channels_per_group"),
+        (r"(\d+)(?: \(.*\))?", "groups"),
+    ):
+        match = re.fullmatch(pattern, column)
+        if match:
+            return {field: match.group(1)}
+    raise AssertionError(f"unknown pilot column {column!r}")
+
+
+def test_pilot_tables_are_their_results_csv_rounded():
+    tables = pilot_tables(ROOT / "projects/BatchSizeStudy/README.md")
+    assert len(tables) == 5  # (a), (a'), (b) box and mask, (c)
+    checked = 0
+    for source, table in tables:
+        with open(source, newline="") as f:
+            rows = list(csv.DictReader(f))
+        header = [c.strip() for c in table[0].strip("|").split("|")]
+        metric = PILOT_METRICS.get(header[0], "top1_error")
+        for line in table[2:]:
+            label, *values = [c.strip().strip("*") for c in line.strip("|").split("|")]
+            for column, value in zip(header[1:], values):
+                if not value:
+                    continue
+                select = _pilot_column(column)
+                if label in {r["norm"] for r in rows}:
+                    select["norm"] = label
+                found = [r for r in rows if all(r[k] == v for k, v in select.items())]
+                assert len(found) == 1, f"{source}: {label}, {column}: {len(found)} rows"
+                assert abs(float(found[0][metric]) - float(value)) <= 0.05 + 1e-9, (
+                    f"{source}: {label}, {column}: README {value}, results.csv {found[0][metric]}"
+                )
+                checked += 1
+    assert checked == 20 + 6 + 20 + 8
