@@ -182,3 +182,40 @@ def test_pilot_tables_are_their_results_csv_rounded():
                 )
                 checked += 1
     assert checked == 20 + 6 + 20 + 8
+
+
+# GNCarryOver's knob table ("Knobs: the norms' weight decay ...") was put together by hand from
+# the paired differences of results/finetune/tables.md at 1x: each cell, box / mask, must be
+# that file's mean [95 % CI] of the same pair.
+CARRY_OVER = ROOT / "projects/GNCarryOver"
+KNOB_PAIRS = ["(a {k}) - (a)", "(c {k}) - (c)", "(a {k}) - (c {k})", "(a {k}) - (c)"]
+MEAN_CI = re.compile(r"([+-]?\d+\.\d+) \[([+-]?\d+\.\d+), ([+-]?\d+\.\d+)\]")
+
+
+def paired_differences(tables_md, metric):
+    """{"(x) - (y)": (mean, low, high)} of the first schedule's column of the paired table."""
+    (table,) = readme_rows.markdown_tables(tables_md.read_text().splitlines(), f"{metric}: paired")
+    pairs = {}
+    for row in table[2:]:
+        label, first = [c.strip() for c in row.strip("|").split("|")][:2]
+        key = re.sub(r"\) \S+ - \(", ") - (", label).rsplit(" ", 1)[0]
+        if first:
+            pairs[key] = tuple(float(x) for x in MEAN_CI.match(first).groups())
+    return pairs
+
+
+def test_the_carry_over_knob_table_is_its_paired_differences():
+    tables_md = CARRY_OVER / "results/finetune/tables.md"
+    committed = {m: paired_differences(tables_md, m) for m in ("box AP", "mask AP")}
+    lines = (CARRY_OVER / "README.md").read_text().splitlines()
+    (table,) = [t for t in readme_rows.markdown_tables(lines) if t[0].startswith("| knob |")]
+    checked = 0
+    for row in table[2:]:
+        knob_cell, *cells = [c.strip() for c in row.strip("|").split("|")]
+        knob = re.match(r"`(\w+)`", knob_cell).group(1)
+        for pair, cell in zip(KNOB_PAIRS, cells):
+            for metric, part in zip(("box AP", "mask AP"), cell.split(" / ")):
+                shown = tuple(float(x) for x in MEAN_CI.search(part).groups())
+                assert shown == committed[metric][pair.format(k=knob)], (knob, pair, metric)
+                checked += 1
+    assert checked == 3 * 4 * 2
