@@ -5,6 +5,7 @@ the pilot tables typed before tables.md existed are their results.csv, rounded.
 So no number in a results folder or README can have been edited by hand."""
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -219,3 +220,18 @@ def test_the_carry_over_knob_table_is_its_paired_differences():
                 assert shown == committed[metric][pair.format(k=knob)], (knob, pair, metric)
                 checked += 1
     assert checked == 3 * 4 * 2
+
+
+def test_the_readme_distillation_table_is_its_results_json():
+    """The main README's feature-error table, typed from GNCarryOver's distill_gn.json."""
+    errors = json.loads((CARRY_OVER / "results/distill_gn.json").read_text())["feature_error"]
+    lines = (ROOT / "README.md").read_text().splitlines()
+    (table,) = [t for t in readme_rows.markdown_tables(lines) if t[0].startswith("| stage |")]
+    shown = {}
+    for row in table[2:]:
+        stage, before, after, ratio = [c.strip() for c in row.strip("|").split("|")]
+        shown[stage] = (float(before), float(after), float(ratio))
+    assert shown == {
+        stage: (round(e["before"], 3), round(e["after"], 3), round(e["after"] / e["before"], 2))
+        for stage, e in errors.items()
+    }
