@@ -119,7 +119,7 @@ def new_table(tables, where):
 
 
 def current_header(header, tables, where):
-    """``header`` if a table of ``tables`` has it; else the header and separator of the one
+    """None if a table of ``tables`` has ``header``; else the header and separator of the one
     table ``tables`` holds (its grid grew), so the copied rows can follow; SweepError if the
     marker names several."""
     if any(t[0] == header for t in tables):
