@@ -22,7 +22,7 @@ from .claims import (
 from .figures import METRIC_LABELS, write_plots
 from .grid import SweepError
 from .pretrained_weights import weights_section
-from .records import StudyRecords, write_csv
+from .records import RUN_KEY, StudyRecords, write_csv
 from .summary import SUMMARY_FIELDS, summarize
 
 SUMMARY_CSV, CLAIMS_CSV, TABLES_MD = "summary.csv", "claims.csv", "tables.md"
@@ -218,21 +218,7 @@ def failed_runs(runs):
     for r in runs:
         if r["status"] != "failed":
             continue
-        name = " ".join(
-            f"{k}={r[k]}"
-            for k in (
-                "study",
-                "variant",
-                "norm",
-                "batch",
-                "groups",
-                "channels_per_group",
-                "schedule",
-                "pretrain_seed",
-                "seed",
-            )
-            if r[k] not in (None, "")
-        )
+        name = " ".join(f"{k}={r[k]}" for k in RUN_KEY if r[k] not in (None, ""))
         if name not in seen:
             seen.add(name)
             lines.append(f"- {name}: {r['reason'] or 'no reason recorded'}")

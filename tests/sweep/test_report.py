@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from gn_det.sweep import StudyRecords, write_report
-from gn_det.sweep.records import RUN_FIELDS, read_csv
+from gn_det.sweep.records import RUN_FIELDS, RUN_KEY, read_csv
 from gn_det.sweep.report import pretraining_tables
 from gn_det.sweep.summary import summarize
 
@@ -17,20 +17,7 @@ from .runs import cell, study_rows
 def write_study(folder, rows):
     records = StudyRecords(str(folder))
     for r in rows:
-        fields = {
-            k: r[k]
-            for k in (
-                "study",
-                "variant",
-                "norm",
-                "batch",
-                "groups",
-                "channels_per_group",
-                "schedule",
-                "pretrain_seed",
-                "seed",
-            )
-        }
+        fields = {k: r[k] for k in RUN_KEY}
         records.record(
             fields,
             (r["metric"],),
