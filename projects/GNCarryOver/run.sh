@@ -29,6 +29,8 @@
 # projects/GNCarryOver/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=projects/commit_with_retries.sh
+source projects/commit_with_retries.sh
 
 PY=${PY:-.venv/bin/python}
 JOBS=${JOBS:-2}                    # runs at a time, 1 thread each
@@ -70,14 +72,6 @@ sweep() {  # sweep RESULTS_SUBDIR STUDY SWEEP-ARGS...
   if [ "$DRY" != 1 ] && [ "$COMMIT" = 1 ]; then
     commit_with_retries "$res" "results: $study report"
   fi
-}
-
-commit_with_retries() {  # the lead may be merging: try again for up to 10 minutes
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    bash projects/commit_results.sh "$1" "$2" && return 0
-    sleep 60
-  done
-  echo "run.sh: could not commit $1; its files are written, commit them later" >&2
 }
 
 pretrain() {  # pretrain [NORMS [SWEEP-ARGS...]]: the classifiers whose backbones fine-tuning loads
