@@ -22,7 +22,7 @@ from .claims import (
 from .figures import METRIC_LABELS, write_plots
 from .grid import SweepError
 from .pretrained_weights import weights_section
-from .records import RUN_KEY, StudyRecords, write_csv
+from .records import RUN_KEY, StudyRecords, run_key, write_csv
 from .summary import SUMMARY_FIELDS, summarize
 
 SUMMARY_CSV, CLAIMS_CSV, TABLES_MD = "summary.csv", "claims.csv", "tables.md"
@@ -230,21 +230,7 @@ def budget_line(runs):
     run; each run used 1 thread when the sweep ran with --threads 1 or --jobs > 1)."""
     per_run = {}
     for r in runs:
-        key = tuple(
-            r[k]
-            for k in (
-                "study",
-                "variant",
-                "norm",
-                "batch",
-                "groups",
-                "channels_per_group",
-                "schedule",
-                "pretrain_seed",
-                "seed",
-            )
-        )
-        per_run[key] = (r["status"], r["wall_s"] or 0.0)
+        per_run[run_key(r)] = (r["status"], r["wall_s"] or 0.0)
     done = sum(status == "done" for status, _ in per_run.values())
     hours = sum(wall for _, wall in per_run.values()) / 3600
     return (
