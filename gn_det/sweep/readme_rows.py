@@ -20,14 +20,15 @@ from .grid import SweepError
 MARKER = re.compile(r'<!-- rows from (\S+/tables\.md)(?: under "([^"]+)")? -->')
 
 
-def _cells(row):
+def row_cells(row):
+    """The stripped cells of a markdown table row (the tests read README tables with it too)."""
     return [c.strip() for c in row.strip().strip("|").split("|")]
 
 
 def _shared_prefix(a, b):
     """How many leading cells rows ``a`` and ``b`` have in common."""
     n = 0
-    for x, y in zip(_cells(a), _cells(b)):
+    for x, y in zip(row_cells(a), row_cells(b)):
         if x != y:
             break
         n += 1
@@ -82,10 +83,10 @@ def current_row(row, header, tables, where):
     best = max(shared.values(), default=0)
     found = [r for r, n in shared.items() if n == best]
     if best == 0:
-        label = _cells(row)[0]
+        label = row_cells(row)[0]
         raise SweepError(f"{where}: no row under the same header starts with {label!r}")
     if len(found) != 1:
-        labels = " | ".join(_cells(row)[:best])
+        labels = " | ".join(row_cells(row)[:best])
         raise SweepError(
             f"{where}: {len(found)} rows under the same header start with {labels!r}; "
             "expected exactly one"

@@ -127,11 +127,6 @@ PILOT_LINK = re.compile(r"\[results\.csv\]\((\w+)/results\.csv\)")
 PILOT_METRICS = {"box AP": "bbox_ap", "mask AP": "segm_ap"}  # else top1_error
 
 
-def cells(row):
-    """The stripped cells of a markdown table row."""
-    return [c.strip() for c in row.strip().strip("|").split("|")]
-
-
 def pilot_tables(readme):
     """(results.csv path, [table lines]) for each table after a results.csv link, up to the
     next heading."""
@@ -171,10 +166,10 @@ def test_pilot_tables_are_their_results_csv_rounded():
     for source, table in tables:
         with open(source, newline="") as f:
             rows = list(csv.DictReader(f))
-        header = cells(table[0])
+        header = readme_rows.row_cells(table[0])
         metric = PILOT_METRICS.get(header[0], "top1_error")
         for line in table[2:]:
-            label, *values = [c.strip("*") for c in cells(line)]
+            label, *values = [c.strip("*") for c in readme_rows.row_cells(line)]
             for column, value in zip(header[1:], values):
                 if not value:
                     continue
@@ -203,7 +198,7 @@ def paired_differences(tables_md, metric):
     (table,) = readme_rows.markdown_tables(tables_md.read_text().splitlines(), f"{metric}: paired")
     pairs = {}
     for row in table[2:]:
-        label, first = cells(row)[:2]
+        label, first = readme_rows.row_cells(row)[:2]
         key = re.sub(r"\) \S+ - \(", ") - (", label).rsplit(" ", 1)[0]
         if first:
             pairs[key] = tuple(float(x) for x in MEAN_CI.match(first).groups())
@@ -217,7 +212,7 @@ def test_the_carry_over_knob_table_is_its_paired_differences():
     (table,) = [t for t in readme_rows.markdown_tables(lines) if t[0].startswith("| knob |")]
     checked = 0
     for row in table[2:]:
-        knob_cell, *shown_cells = cells(row)
+        knob_cell, *shown_cells = readme_rows.row_cells(row)
         knob = re.match(r"`(\w+)`", knob_cell).group(1)
         for pair, cell in zip(KNOB_PAIRS, shown_cells):
             for metric, part in zip(("box AP", "mask AP"), cell.split(" / ")):
@@ -234,7 +229,7 @@ def test_the_readme_distillation_table_is_its_results_json():
     (table,) = [t for t in readme_rows.markdown_tables(lines) if t[0].startswith("| stage |")]
     shown = {}
     for row in table[2:]:
-        stage, before, after, ratio = cells(row)
+        stage, before, after, ratio = readme_rows.row_cells(row)
         shown[stage] = (float(before), float(after), float(ratio))
     assert shown == {
         stage: (round(e["before"], 3), round(e["after"], 3), round(e["after"] / e["before"], 2))
