@@ -19,7 +19,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from detectron2.engine import launch as d2_launch
 
-from ..compat.detectron2_private import set_local_process_group
+from ..compat.detectron2_private import forget_process_groups, set_local_process_group
 from ..utils.cpu_threads import passive_openmp_for_children, usable_cpus
 from ..utils.errors import INTERRUPTED_EXIT, GNDetError, Interrupted
 
@@ -171,9 +171,10 @@ def _cpu_worker(
     )
     for machine in range(world_size // num_processes):
         ranks = list(range(machine * num_processes, (machine + 1) * num_processes))
-        group = dist.new_group(ranks)
         if machine == machine_rank:
-            set_local_process_group(group)
+            set_local_process_group(dist.new_group(ranks))
+        else:  # every process joins every new_group call, in the same order
+            dist.new_group(ranks)
     torch.set_num_threads(max(1, usable_cpus() // num_processes))
     comm.synchronize()
     try:
@@ -190,8 +191,11 @@ def _cpu_worker(
 
 
 def end_process_group():
-    """Wait for every process, then destroy the process groups. A gloo process that destroys
-    them while a peer still receives its last send (the main process gathering evaluation
-    results) can abort with SIGABRT at exit, failing a run that has finished."""
+    """Wait for every process, destroy the process groups, and drop detectron2's references
+    to them, so that they are freed and their gloo threads joined here, not during interpreter
+    shutdown. A gloo process that destroys them while a peer still receives its last send
+    (the main process gathering evaluation results) can abort with SIGABRT at exit, failing a
+    run that has finished; one whose groups are freed during shutdown can too."""
     comm.synchronize()
     dist.destroy_process_group()
+    forget_process_groups()

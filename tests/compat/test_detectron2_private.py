@@ -24,6 +24,7 @@ def test_missing_private_name_is_one_clear_error():
 
 def test_installed_detectron2_has_what_gn_det_uses():
     private.require(comm, "_LOCAL_PROCESS_GROUP", "launch")
+    assert callable(private.require(comm, "_get_global_gloo_group", "launch").cache_clear)
     assert private.ddp_runs_on_cpu()  # the install-time edit is there
 
 

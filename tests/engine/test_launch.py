@@ -1,5 +1,6 @@
 """Distributed runs on the CPU: 2 gloo processes, DDP all-reduce, SyncBN, sharding, evaluation."""
 
+import atexit
 import json
 import multiprocessing
 import os
@@ -58,6 +59,40 @@ def fail_on_rank_1():
     if comm.get_rank() == 1:
         raise ConfigError("SOLVER.FOO=1 is wrong on purpose")
     comm.synchronize()
+
+
+def native_threads():
+    """Names of this process's native threads (gloo's are gloo_tcp_loop, pt_gloo_runloop)."""
+    tasks = f"/proc/{os.getpid()}/task"
+    names = []
+    for task in os.listdir(tasks):
+        with open(f"{tasks}/{task}/comm") as f:
+            names.append(f.read().strip())
+    return sorted(names)
+
+
+def record_gloo_threads(out_dir):
+    """A gather (which caches detectron2's gloo group), then the gloo threads now and at
+    interpreter shutdown (atexit: after the launcher's worker has ended its process groups)."""
+    comm.all_gather(comm.get_rank())
+    path = out_dir / f"rank{comm.get_rank()}.json"
+    during = [n for n in native_threads() if "gloo" in n]
+
+    def at_exit():
+        path.write_text(json.dumps({"during": during, "at_exit": native_threads()}))
+
+    atexit.register(at_exit)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
+def test_cpu_workers_free_their_process_groups_before_shutdown(tmp_path):
+    """Groups still referenced at shutdown keep gloo threads into it (freed there, they can
+    abort a finished run with SIGABRT): each worker frees them before it returns."""
+    launch(record_gloo_threads, 2, dist_url="auto", args=(tmp_path,), cpu=True)
+    for rank in (0, 1):
+        threads = json.loads((tmp_path / f"rank{rank}.json").read_text())
+        assert threads["during"], "gloo threads were not seen while the group was live"
+        assert not [n for n in threads["at_exit"] if "gloo" in n or "tcpstore" in n]
 
 
 def test_two_cpu_processes_all_reduce_gradients_and_sync_bn(tmp_path):
