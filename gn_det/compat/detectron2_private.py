@@ -42,8 +42,7 @@ def set_local_process_group(group):
 def forget_process_groups():
     """Drop detectron2's references to process groups (its local group, its cached gloo
     group), so that destroyed groups are freed now, not during interpreter shutdown."""
-    require(comm, "_LOCAL_PROCESS_GROUP", "CPU multi-process launch")
-    comm._LOCAL_PROCESS_GROUP = None
+    set_local_process_group(None)
     require(comm, "_get_global_gloo_group", "CPU multi-process launch").cache_clear()
 
 
