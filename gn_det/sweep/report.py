@@ -4,7 +4,6 @@ PNG plots. ``tools/sweep.py --report-only --results-dir D`` runs it; so does eve
 a results folder when it ends.
 """
 
-import math
 import os
 
 from ..utils.atomic_file import atomic_open
@@ -19,10 +18,12 @@ from .claims import (
     paired_difference,
     schedule_parts,
 )
-from .figures import METRIC_LABELS, write_plots
+from .figures import write_plots
 from .grid import SweepError
+from .markdown import md_table, metric_name, num
 from .pretrained_weights import weights_section
 from .records import RUN_KEY, StudyRecords, run_key, write_csv
+from .seed_tables import curve_tables, seed_tables
 from .summary import SUMMARY_FIELDS, summarize
 
 SUMMARY_CSV, CLAIMS_CSV, TABLES_MD = "summary.csv", "claims.csv", "tables.md"
@@ -31,14 +32,6 @@ HEADER = (
     "`runs.csv` and `curves.csv`; do not edit. Cells: mean ± half-width of the 95 % CI "
     "(Student's t) over n runs."
 )
-
-
-def _num(value, digits=2):
-    return (
-        "-"
-        if value is None or (isinstance(value, float) and math.isnan(value))
-        else (f"{value:.{digits}f}")
-    )
 
 
 def cell_text(row):
@@ -50,16 +43,6 @@ def cell_text(row):
         return f"{row['mean']:.2f} (n={row['n']}{failed})"
     half = (row["ci_high"] - row["ci_low"]) / 2
     return f"{row['mean']:.2f} ± {half:.2f} (n={row['n']}{failed})"
-
-
-def _table(head, rows):
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def _metric_name(metric):
-    return METRIC_LABELS.get(metric, metric)
 
 
 def norm_tables(summary):
@@ -87,8 +70,8 @@ def norm_tables(summary):
                 for n in norms
             ]
             out.append(
-                f"### {_metric_name(metric)} vs images per batch, schedule {schedule}\n\n"
-                + _table(["norm"] + [f"batch {b}" for b in batches], body)
+                f"### {metric_name(metric)} vs images per batch, schedule {schedule}\n\n"
+                + md_table(["norm"] + [f"batch {b}" for b in batches], body)
             )
     return out
 
@@ -115,8 +98,8 @@ def group_tables(summary):
             setting = f"G={r['groups']}" if r["groups"] else f"{r['channels_per_group']} ch/group"
             body.append([r["norm"], setting, cell_text(r)])
         out.append(
-            f"### {_metric_name(metric)} vs GN groups, batch {batch}, schedule "
-            f"{schedule}\n\n" + _table(["norm", "groups", _metric_name(metric)], body)
+            f"### {metric_name(metric)} vs GN groups, batch {batch}, schedule "
+            f"{schedule}\n\n" + md_table(["norm", "groups", metric_name(metric)], body)
         )
     return out
 
@@ -135,8 +118,8 @@ def variant_tables(summary):
             for v in variants
         ]
         out.append(
-            f"### {_metric_name(metric)} per variant\n\n"
-            + _table(["variant"] + [f"schedule {s}" for s in schedules], body)
+            f"### {metric_name(metric)} per variant\n\n"
+            + md_table(["variant"] + [f"schedule {s}" for s in schedules], body)
         )
     return out
 
@@ -157,15 +140,15 @@ def paired_tables(runs):
             for schedule in schedules:
                 est, _ = paired_difference(index, metric, schedule, roles[x], roles[y])
                 row.append(
-                    f"{_num(est.mean)} [{_num(est.low)}, {_num(est.high)}] (n={est.n})"
+                    f"{num(est.mean)} [{num(est.low)}, {num(est.high)}] (n={est.n})"
                     if est.n
                     else ""
                 )
             body.append(row)
         out.append(
-            f"### {_metric_name(metric)}: paired per-seed differences (> 0: first is "
+            f"### {metric_name(metric)}: paired per-seed differences (> 0: first is "
             "better), mean [95 % CI]\n\n"
-            + _table(["difference"] + [f"schedule {s}" for s in schedules], body)
+            + md_table(["difference"] + [f"schedule {s}" for s in schedules], body)
         )
     return out
 
@@ -186,13 +169,13 @@ def pretraining_tables(runs):
     for (metric, label, batch, schedule), by_seed in cells.items():
         means = {p: sum(v) / len(v) for p, v in by_seed.items()}
         present = sorted(means)
-        row = [_metric_name(metric), label, str(batch), schedule]
-        row += [f"{_num(means[p])} (n={len(by_seed[p])})" if p in means else "" for p in seeds]
+        row = [metric_name(metric), label, str(batch), schedule]
+        row += [f"{num(means[p])} (n={len(by_seed[p])})" if p in means else "" for p in seeds]
         body.append(row + [f"{means[present[-1]] - means[present[0]]:+.2f}"])
     head = ["metric", "cell", "batch", "schedule", *[f"pretraining seed {p}" for p in seeds]]
     return [
         "### Fine-tuned cells by pretraining seed: mean over the fine-tuning seeds\n\n"
-        + _table([*head, "last - first"], body)
+        + md_table([*head, "last - first"], body)
     ]
 
 
@@ -201,14 +184,14 @@ def claims_table(claims):
         [
             c["claim"],
             c["paper"],
-            f"{_num(c['ours_mean'])} [{_num(c['ours_ci_low'])}, {_num(c['ours_ci_high'])}]",
+            f"{num(c['ours_mean'])} [{num(c['ours_ci_low'])}, {num(c['ours_ci_high'])}]",
             str(c["n"]),
             f"**{c['verdict']}**",
             c["rule"],
         ]
         for c in claims
     ]
-    return "### Claims\n\n" + _table(
+    return "### Claims\n\n" + md_table(
         ["claim", "paper", "ours: difference [95 % CI]", "n", "verdict", "rule"], body
     )
 
@@ -239,17 +222,19 @@ def budget_line(runs):
     )
 
 
-def report_markdown(runs, summary=None, claims=None):
-    """The text of tables.md for ``runs`` (rows of runs.csv): a pure function, so a test can
-    check that a committed tables.md is what its runs.csv gives."""
+def report_markdown(runs, curves=(), summary=None, claims=None):
+    """The text of tables.md for ``runs`` and ``curves`` (rows of runs.csv and curves.csv):
+    a pure function, so a test can check that a committed tables.md is what they give."""
     summary = summarize(runs) if summary is None else summary
     claims = judge(runs) if claims is None else claims
     sections = [
         *norm_tables(summary),
+        *seed_tables(runs),
         *group_tables(summary),
         *variant_tables(summary),
         *paired_tables(runs),
         *pretraining_tables(runs),
+        *curve_tables(curves),
     ]
     if claims:
         sections.append(claims_table(claims))
@@ -274,7 +259,7 @@ def write_text_report(results_dir):
     write_csv(os.path.join(results_dir, SUMMARY_CSV), SUMMARY_FIELDS, summary)
     claims = judge(runs)
     write_csv(os.path.join(results_dir, CLAIMS_CSV), CLAIM_FIELDS, claims)
-    markdown = report_markdown(runs, summary, claims)
+    markdown = report_markdown(runs, records.curves(), summary, claims)
     with atomic_open(os.path.join(results_dir, TABLES_MD), "w") as f:
         f.write(markdown)
     return runs, summary, markdown

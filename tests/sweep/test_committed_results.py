@@ -1,7 +1,7 @@
-"""The studies' committed results are what their runs.csv gives: tables.md, claims.csv and
-summary.csv match the report made from runs.csv alone, and every table a README copies from
-a tables.md (marked ``<!-- rows from results/<study>/tables.md -->``) is rows of that file;
-the pilot tables typed before tables.md existed are their results.csv, rounded.
+"""The studies' committed results are what their runs.csv and curves.csv give: tables.md,
+claims.csv and summary.csv match the report made from those alone, and every table a README
+copies from a tables.md (marked ``<!-- rows from results/<study>/tables.md -->``) is rows of
+that file; the pilot tables typed before tables.md existed are their results.csv, rounded.
 So no number in a results folder or README can have been edited by hand."""
 
 import csv
@@ -27,8 +27,9 @@ def _name(folder):
 
 @pytest.mark.parametrize("folder", RESULTS, ids=_name)
 def test_committed_report_is_what_runs_csv_gives(folder, tmp_path):
-    runs = StudyRecords(str(folder)).runs()
-    assert (folder / "tables.md").read_text() == report_markdown(runs)
+    records = StudyRecords(str(folder))
+    runs = records.runs()
+    assert (folder / "tables.md").read_text() == report_markdown(runs, records.curves())
     made = {
         "claims.csv": write_csv(str(tmp_path / "claims.csv"), CLAIM_FIELDS, judge(runs)),
         "summary.csv": write_csv(str(tmp_path / "summary.csv"), SUMMARY_FIELDS, summarize(runs)),

@@ -182,12 +182,13 @@ class SeededTool(FakeTool):
 
     def __call__(self, argv, log_path):
         if self.results_dir is not None:
-            runs = StudyRecords(self.results_dir).runs()
+            records = StudyRecords(self.results_dir)
+            runs = records.runs()
             self.rows_seen.append(len(runs))
             tables = os.path.join(self.results_dir, "tables.md")
             if runs:
                 with open(tables) as f:
-                    self.tables_agree.append(f.read() == report_markdown(runs))
+                    self.tables_agree.append(f.read() == report_markdown(runs, records.curves()))
         code = super().__call__(argv, log_path)
         folder = argv[argv.index("--output-dir") + 1]
         if code == 0:

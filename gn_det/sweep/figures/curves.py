@@ -9,7 +9,7 @@ from ..summary import NORM_ORDER
 from .style import metric_label, schedule_linestyle, series_label
 
 
-def _curve_cells(curves, metric):
+def curve_cells(curves, metric):
     """{(variant or norm): {(batch, groups, cpg, schedule): {seed: [(x, value)]}}} and
     whether x is epochs (else training images seen)."""
     points = [c for c in curves if c["metric"] == metric and c["value"] is not None]
@@ -31,6 +31,26 @@ def _curve_cells(curves, metric):
     return panels, epochs
 
 
+def values_at(seeds):
+    """The evaluation points of a cell's runs ``{seed: [(x, value)]}``, sorted, and
+    ``{x: [each run's value there]}``."""
+    at = {}
+    for values in seeds.values():
+        for x, v in values:
+            at.setdefault(x, []).append(v)
+    return sorted(at), at
+
+
+def panel_order(name):
+    """Sort key of a norm or variant: the norms in their usual order, then the rest."""
+    return (NORM_ORDER.index(name) if name in NORM_ORDER else 99, name)
+
+
+def line_order(line):
+    """Sort key of a cell ``(batch, groups, cpg, schedule)``: largest batch first."""
+    return (-line[0], line[1], line[2], schedule_parts(line[3]))
+
+
 def _line_label(batch, groups, cpg, schedule):
     label = f"batch {batch}" + (f", G={groups}" if groups else "")
     label += f", {cpg} ch/group" if cpg else ""
@@ -42,26 +62,19 @@ def curves_figure(curves, metric):
     band (min to max); one panel per norm or variant. An error falls from near chance to a
     few percent, so its axis is logarithmic: the plateau, where convergence shows, stays
     legible."""
-    panels, epochs = _curve_cells(curves, metric)
+    panels, epochs = curve_cells(curves, metric)
     if not panels:
         return None
-    names = sorted(panels, key=lambda p: (NORM_ORDER.index(p) if p in NORM_ORDER else 99, p))
+    names = sorted(panels, key=panel_order)
     cols = min(3, len(names))
     rows = (len(names) + cols - 1) // cols
     fig = Figure(figsize=(5.0 * cols, 3.8 * rows))
     for i, name in enumerate(names, 1):
         ax = fig.add_subplot(rows, cols, i)
         for j, (line, seeds) in enumerate(
-            sorted(
-                panels[name].items(),
-                key=lambda kv: (-kv[0][0], kv[0][1], kv[0][2], schedule_parts(kv[0][3])),
-            )
+            sorted(panels[name].items(), key=lambda kv: line_order(kv[0]))
         ):
-            at = {}
-            for values in seeds.values():
-                for x, v in values:
-                    at.setdefault(x, []).append(v)
-            xs = sorted(at)
+            xs, at = values_at(seeds)
             color = f"C{j % 10}"
             ax.plot(
                 xs,

@@ -1,0 +1,114 @@
+"""The tables of ``tables.md`` that show single runs rather than cell means: each seed's
+value, and the mean learning curves. README prose that quotes a seed or a point of a curve
+quotes a generated row, so those numbers are regenerated from runs.csv and curves.csv too."""
+
+from .claims import DEFAULT_SCHEDULE, schedule_parts
+from .figures.curves import curve_cells, line_order, panel_order, values_at
+from .markdown import md_table, metric_name, num
+
+
+def _grid_runs(runs):
+    """Finished runs of the norms x batch sizes grid (no variants, no group settings)."""
+    return [
+        r
+        for r in runs
+        if r["status"] == "done"
+        and r["value"] is not None
+        and not r["variant"]
+        and not r["groups"]
+        and not r["channels_per_group"]
+    ]
+
+
+def _seed_label(run, several_pretrainings):
+    if several_pretrainings:
+        return f"{run['pretrain_seed']}/{run['seed']}"
+    return str(run["seed"])
+
+
+def seed_tables(runs):
+    """Per metric and schedule where a cell has two or more seeds: each seed's value at
+    every batch size and, in brackets, its difference to the same norm and seed at the
+    largest batch of the table."""
+    grid = [r for r in _grid_runs(runs) if r["seed"] is not None]
+    several_pretrainings = len({r["pretrain_seed"] for r in grid}) > 1
+    out = []
+    for metric in sorted({r["metric"] for r in grid}):
+        of_metric = [r for r in grid if r["metric"] == metric]
+        schedules = sorted(
+            {r["schedule"] or DEFAULT_SCHEDULE for r in of_metric}, key=schedule_parts
+        )
+        for schedule in schedules:
+            rows = [r for r in of_metric if (r["schedule"] or DEFAULT_SCHEDULE) == schedule]
+            value = {}
+            for r in rows:
+                value[(r["norm"], _seed_label(r, several_pretrainings), r["batch"])] = r["value"]
+            per_cell = {}
+            for norm, _, batch in value:
+                per_cell[(norm, batch)] = per_cell.get((norm, batch), 0) + 1
+            if max(per_cell.values()) < 2:
+                continue
+            batches = sorted({r["batch"] for r in rows}, reverse=True)
+            largest = batches[0]
+            norms = sorted({r["norm"] for r in rows}, key=panel_order)
+            body = []
+            for norm in norms:
+                seeds = sorted(
+                    {s for n, s, _ in value if n == norm},
+                    key=lambda s: tuple(int(p) for p in s.split("/")),
+                )
+                for seed in seeds:
+                    base = value.get((norm, seed, largest))
+                    cells = []
+                    for b in batches:
+                        v = value.get((norm, seed, b))
+                        if v is None:
+                            cells.append("")
+                        elif b == largest or base is None:
+                            cells.append(num(v))
+                        else:
+                            cells.append(f"{num(v)} ({v - base:+.2f})")
+                    body.append([norm, seed, *cells])
+            seed_head = "pretraining/seed" if several_pretrainings else "seed"
+            brackets = (
+                f" (in brackets: minus the same seed at batch {largest})"
+                if len(batches) > 1
+                else ""
+            )
+            out.append(
+                f"### {metric_name(metric)} of each seed, schedule {schedule}{brackets}\n\n"
+                + md_table(["norm", seed_head] + [f"batch {b}" for b in batches], body)
+            )
+    return out
+
+
+def curve_tables(curves):
+    """Per metric whose curves count training images (detection; a classification curve,
+    one point per epoch, is its plot): each cell's mean over its runs at each evaluation."""
+    out = []
+    for metric in sorted({c["metric"] for c in curves}):
+        panels, epochs = curve_cells(curves, metric)
+        if epochs or not panels:
+            continue
+        kind = "variant" if any(c["variant"] for c in curves) else "norm"
+        body = []
+        for name in sorted(panels, key=panel_order):
+            for line, seeds in sorted(panels[name].items(), key=lambda kv: line_order(kv[0])):
+                batch, groups, cpg, schedule = line
+                label = (
+                    name
+                    + (f", G={groups}" if groups else "")
+                    + (f", {cpg} ch/group" if cpg else "")
+                )
+                xs, at = values_at(seeds)
+                means = " / ".join(num(sum(at[x]) / len(at[x]), 1) for x in xs)
+                images = " / ".join(f"{x:,}" for x in xs)
+                body.append([label, str(batch), schedule, str(len(seeds)), images, means])
+        out.append(
+            f"### {metric_name(metric)} learning curves: mean over runs at each evaluation\n\n"
+            + md_table(
+                [kind, "batch", "schedule", "runs", "after training images", metric_name(metric)],
+                body,
+            )
+        )
+    return out
