@@ -20,10 +20,23 @@ def _grid_runs(runs):
     ]
 
 
-def _seed_label(run, several_pretrainings):
-    if several_pretrainings:
-        return f"{run['pretrain_seed']}/{run['seed']}"
-    return str(run["seed"])
+def _seed_rows(values, batches, label):
+    """The rows of one table: ``values`` is {(norm, (pretrain_seed, seed), batch): value}."""
+    largest = batches[0]
+    body = []
+    for norm, seed in sorted({k[:2] for k in values}, key=lambda k: (panel_order(k[0]), k[1])):
+        base = values.get((norm, seed, largest))
+        cells = []
+        for b in batches:
+            v = values.get((norm, seed, b))
+            if v is None:
+                cells.append("")
+            elif b == largest or base is None:
+                cells.append(num(v))
+            else:
+                cells.append(f"{num(v)} ({v - base:+.2f})")
+        body.append([norm, label(seed), *cells])
+    return body
 
 
 def seed_tables(runs):
@@ -31,54 +44,35 @@ def seed_tables(runs):
     every batch size and, in brackets, its difference to the same norm and seed at the
     largest batch of the table."""
     grid = [r for r in _grid_runs(runs) if r["seed"] is not None]
-    several_pretrainings = len({r["pretrain_seed"] for r in grid}) > 1
+    if len({r["pretrain_seed"] for r in grid}) > 1:
+        head, label = "pretraining/seed", lambda seed: f"{seed[0]}/{seed[1]}"
+    else:
+        head, label = "seed", lambda seed: str(seed[1])
+    tables = {}
+    for r in grid:
+        key = (r["metric"], r["schedule"] or DEFAULT_SCHEDULE)
+        seed = (r["pretrain_seed"] if r["pretrain_seed"] is not None else -1, r["seed"])
+        tables.setdefault(key, {})[(r["norm"], seed, r["batch"])] = r["value"]
     out = []
-    for metric in sorted({r["metric"] for r in grid}):
-        of_metric = [r for r in grid if r["metric"] == metric]
-        schedules = sorted(
-            {r["schedule"] or DEFAULT_SCHEDULE for r in of_metric}, key=schedule_parts
+    for (metric, schedule), values in sorted(
+        tables.items(), key=lambda kv: (kv[0][0], schedule_parts(kv[0][1]))
+    ):
+        runs_per_cell = {}
+        for norm, _, batch in values:
+            runs_per_cell[(norm, batch)] = runs_per_cell.get((norm, batch), 0) + 1
+        if max(runs_per_cell.values()) < 2:
+            continue
+        batches = sorted({batch for _, _, batch in values}, reverse=True)
+        brackets = (
+            f" (in brackets: minus the same seed at batch {batches[0]})" if len(batches) > 1 else ""
         )
-        for schedule in schedules:
-            rows = [r for r in of_metric if (r["schedule"] or DEFAULT_SCHEDULE) == schedule]
-            value = {}
-            for r in rows:
-                value[(r["norm"], _seed_label(r, several_pretrainings), r["batch"])] = r["value"]
-            per_cell = {}
-            for norm, _, batch in value:
-                per_cell[(norm, batch)] = per_cell.get((norm, batch), 0) + 1
-            if max(per_cell.values()) < 2:
-                continue
-            batches = sorted({r["batch"] for r in rows}, reverse=True)
-            largest = batches[0]
-            norms = sorted({r["norm"] for r in rows}, key=panel_order)
-            body = []
-            for norm in norms:
-                seeds = sorted(
-                    {s for n, s, _ in value if n == norm},
-                    key=lambda s: tuple(int(p) for p in s.split("/")),
-                )
-                for seed in seeds:
-                    base = value.get((norm, seed, largest))
-                    cells = []
-                    for b in batches:
-                        v = value.get((norm, seed, b))
-                        if v is None:
-                            cells.append("")
-                        elif b == largest or base is None:
-                            cells.append(num(v))
-                        else:
-                            cells.append(f"{num(v)} ({v - base:+.2f})")
-                    body.append([norm, seed, *cells])
-            seed_head = "pretraining/seed" if several_pretrainings else "seed"
-            brackets = (
-                f" (in brackets: minus the same seed at batch {largest})"
-                if len(batches) > 1
-                else ""
+        out.append(
+            f"### {metric_name(metric)} of each seed, schedule {schedule}{brackets}\n\n"
+            + md_table(
+                ["norm", head] + [f"batch {b}" for b in batches],
+                _seed_rows(values, batches, label),
             )
-            out.append(
-                f"### {metric_name(metric)} of each seed, schedule {schedule}{brackets}\n\n"
-                + md_table(["norm", seed_head] + [f"batch {b}" for b in batches], body)
-            )
+        )
     return out
 
 
