@@ -2,6 +2,8 @@
 value, and the mean learning curves. README prose that quotes a seed or a point of a curve
 quotes a generated row, so those numbers are regenerated from runs.csv and curves.csv too."""
 
+from collections import Counter
+
 from .claims import DEFAULT_SCHEDULE, schedule_parts
 from .figures.curves import curve_cells, line_order, panel_order, values_at
 from .markdown import md_table, metric_name, num
@@ -20,11 +22,17 @@ def _grid_runs(runs):
     ]
 
 
+def _row_order(norm_seed):
+    """Norms in their usual order, then pretraining seed (none first), then seed."""
+    norm, (pretrain_seed, seed) = norm_seed
+    return panel_order(norm), -1 if pretrain_seed is None else pretrain_seed, seed
+
+
 def _seed_rows(values, batches, label):
     """The rows of one table: ``values`` is {(norm, (pretrain_seed, seed), batch): value}."""
     largest = batches[0]
     body = []
-    for norm, seed in sorted({k[:2] for k in values}, key=lambda k: (panel_order(k[0]), k[1])):
+    for norm, seed in sorted({k[:2] for k in values}, key=_row_order):
         base = values.get((norm, seed, largest))
         cells = []
         for b in batches:
@@ -45,22 +53,22 @@ def seed_tables(runs):
     largest batch of the table."""
     grid = [r for r in _grid_runs(runs) if r["seed"] is not None]
     if len({r["pretrain_seed"] for r in grid}) > 1:
-        head, label = "pretraining/seed", lambda seed: f"{seed[0]}/{seed[1]}"
+        head, label = (
+            "pretraining/seed",
+            lambda seed: f"{'-' if seed[0] is None else seed[0]}/{seed[1]}",
+        )
     else:
         head, label = "seed", lambda seed: str(seed[1])
     tables = {}
     for r in grid:
         key = (r["metric"], r["schedule"] or DEFAULT_SCHEDULE)
-        seed = (r["pretrain_seed"] if r["pretrain_seed"] is not None else -1, r["seed"])
-        tables.setdefault(key, {})[(r["norm"], seed, r["batch"])] = r["value"]
+        cell = (r["norm"], (r["pretrain_seed"], r["seed"]), r["batch"])
+        tables.setdefault(key, {})[cell] = r["value"]
     out = []
     for (metric, schedule), values in sorted(
         tables.items(), key=lambda kv: (kv[0][0], schedule_parts(kv[0][1]))
     ):
-        runs_per_cell = {}
-        for norm, _, batch in values:
-            runs_per_cell[(norm, batch)] = runs_per_cell.get((norm, batch), 0) + 1
-        if max(runs_per_cell.values()) < 2:
+        if max(Counter((norm, batch) for norm, _, batch in values).values()) < 2:
             continue
         batches = sorted({batch for _, _, batch in values}, reverse=True)
         brackets = (
