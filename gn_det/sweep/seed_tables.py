@@ -5,7 +5,7 @@ quotes a generated row, so those numbers are regenerated from runs.csv and curve
 from collections import Counter
 
 from .claims import DEFAULT_SCHEDULE, schedule_parts
-from .figures.curves import curve_cells, line_order, panel_order, values_at
+from .figures.curves import curve_cells, group_suffix, line_order, panel_order, values_at
 from .markdown import md_table, metric_name, num
 
 
@@ -97,11 +97,7 @@ def curve_tables(curves):
         for name in sorted(panels, key=panel_order):
             for line, seeds in sorted(panels[name].items(), key=lambda kv: line_order(kv[0])):
                 batch, groups, cpg, schedule = line
-                label = (
-                    name
-                    + (f", G={groups}" if groups else "")
-                    + (f", {cpg} ch/group" if cpg else "")
-                )
+                label = name + group_suffix(groups, cpg)
                 xs, at = values_at(seeds)
                 means = " / ".join(num(sum(at[x]) / len(at[x]), 1) for x in xs)
                 images = " / ".join(f"{x:,}" for x in xs)

@@ -51,9 +51,13 @@ def line_order(line):
     return (-line[0], line[1], line[2], schedule_parts(line[3]))
 
 
+def group_suffix(groups, cpg):
+    """``, G=16`` or ``, 16 ch/group`` for a GN group setting; empty for none."""
+    return (f", G={groups}" if groups else "") + (f", {cpg} ch/group" if cpg else "")
+
+
 def _line_label(batch, groups, cpg, schedule):
-    label = f"batch {batch}" + (f", G={groups}" if groups else "")
-    label += f", {cpg} ch/group" if cpg else ""
+    label = f"batch {batch}" + group_suffix(groups, cpg)
     return series_label(label, schedule)
 
 
