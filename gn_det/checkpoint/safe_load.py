@@ -170,4 +170,15 @@ def load_weights_file(path):
             raise UnsafeCheckpointError(f"{path}: refusing to load: {detail}") from None
         raise CheckpointError(
             f"{path} cannot be read as a {FORMAT_NAMES[fmt]} ({type(e).__name__}: {detail})"
+            f"{_unmarked_start(path, fmt)}"
         ) from None
+
+
+def _unmarked_start(path, fmt):
+    """For a pickle recognized by its name only (no protocol mark), how the file starts: a
+    text file named ``.pkl`` then reads as one, not as a damaged pickle."""
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if fmt != "pickle" or head[:1] == b"\x80":
+        return ""
+    return f"; it starts with {_describe(head)}, not a pickle's protocol mark"

@@ -93,8 +93,9 @@ def test_text_named_pkl_goes_through_the_restricted_unpickler(tmp_path):
     path = tmp_path / "notes.pkl"
     path.write_text("hello world")
     assert weights_format(path) == "pickle"  # protocol-0 pickles carry no mark
-    with pytest.raises(CheckpointError, match="notes.pkl cannot be read as a weights pickle"):
+    with pytest.raises(CheckpointError, match="notes.pkl cannot be read as a weights pickle") as e:
         load_weights_file(path)
+    assert "it starts with text 'hello world'" in str(e.value)
 
 
 @pytest.mark.parametrize("save", ["pickle", "torch"])
