@@ -2,12 +2,13 @@
 failures with their reason, and show overall progress with an ETA.
 
 Each cell's state is kept in ``<cell>/sweep_cell.json`` (status, reason, wall time summed over
-its attempts), so a sweep that is stopped and started again picks up where it was. With a
-results folder, every run that finishes (or fails) is written to its ``runs.csv`` and
-``curves.csv`` at once, its tables and claims are regenerated, then the ``after_run`` shell
-command runs (e.g. a git commit).
+its attempts and saved every minute while it runs), so a sweep that is stopped or killed and
+started again picks up where it was. With a results folder, every run that finishes (or fails)
+is written to its ``runs.csv`` and ``curves.csv`` at once, its tables and claims are
+regenerated, then the ``after_run`` shell command runs (e.g. a git commit).
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -31,6 +32,9 @@ RERUN_NOTE = "rerun.txt"
 # Exit statuses of a run that was stopped rather than failed: Ctrl-C in the tools (130) and
 # death by a signal (negative): the run stays unfinished and resumes next time.
 STOPPED = 130
+# How often a running cell saves its summed wall time: a run killed outright (the end of a
+# session) loses at most this much of it.
+WALL_SAVE_S = 60.0
 
 
 class CommandRunner:
@@ -93,6 +97,25 @@ def read_state(folder):
 def write_state(folder, state):
     with atomic_open(os.path.join(folder, CELL_STATE), "w") as f:
         json.dump(state, f, indent=1)
+
+
+@contextlib.contextmanager
+def saving_wall_time(folder, state, start):
+    """While the block runs, rewrite ``state`` in ``folder`` every ``WALL_SAVE_S`` seconds with
+    its ``wall_s`` grown by the time since ``start``, so that a kill keeps the count."""
+    done = threading.Event()
+
+    def save():
+        while not done.wait(WALL_SAVE_S):
+            write_state(folder, {**state, "wall_s": state["wall_s"] + time.monotonic() - start})
+
+    thread = threading.Thread(target=save, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _copy_reason(cell):
@@ -392,11 +415,13 @@ class Sweep:
         self.log(f"sweep: {'resuming' if resume else 'starting'} {cell.name} in {folder}")
         wall = state.get("wall_s") or 0.0
         weights = {"weights": self.fingerprints(self.task.weights_for(cell))}
-        write_state(folder, {"status": "running", "wall_s": wall, **weights})
+        running = {"status": "running", "wall_s": wall, **weights}
+        write_state(folder, running)
         start = time.monotonic()
         log_path = os.path.join(folder, CELL_LOG)
         try:
-            returncode = self.runner(self.task.command(cell, folder, resume), log_path)
+            with saving_wall_time(folder, running, start):
+                returncode = self.runner(self.task.command(cell, folder, resume), log_path)
         except BaseException:  # the sweep is stopped: the cell stays unfinished, to resume
             write_state(folder, {"status": "running", "wall_s": wall + time.monotonic() - start})
             raise

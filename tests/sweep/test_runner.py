@@ -18,6 +18,7 @@ from gn_det.sweep import (
     plot_sweep,
     read_results,
 )
+from gn_det.sweep import runner as runner_module
 from gn_det.sweep.records import RUN_KEY, StudyRecords
 from gn_det.sweep.report import report_markdown
 from gn_det.sweep.runner import failure_reason, print_line
@@ -86,6 +87,21 @@ def test_finished_cells_are_skipped_and_unfinished_resumed(tmp_path):
     assert len(tool.calls) == 1 and "--resume" in tool.calls[0]
     assert "/BN_b4" in tool.calls[0][tool.calls[0].index("--output-dir") + 1]
     assert [r["status"] for r in rows] == ["done", "done"]
+
+
+def test_a_running_cell_saves_its_wall_time_so_a_kill_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner_module, "WALL_SAVE_S", 0.05)
+    os.makedirs(tmp_path / "GN_b4")  # killed outright after 7 s: resumed, its time goes on
+    (tmp_path / "GN_b4" / "sweep_cell.json").write_text('{"status": "running", "wall_s": 7}')
+    seen = []
+
+    def slow_tool(argv, log_path):
+        time.sleep(0.5)
+        seen.append(json.loads((tmp_path / "GN_b4" / "sweep_cell.json").read_text()))
+        return FakeTool()(argv, log_path)
+
+    classification_sweep(tmp_path, slow_tool, norms=["GN"], batches=[4]).run()
+    assert seen[0]["status"] == "running" and 7.2 <= seen[0]["wall_s"] < 8
 
 
 def test_failed_cell_is_recorded_and_the_sweep_goes_on(tmp_path):
